@@ -1,0 +1,294 @@
+/**
+ * The SQLite store (better-sqlite3, WAL). Executions are one row per workflow plus one row per
+ * task, each holding its JSON; indexed columns serve lookups and queue pops. The store remembers
+ * the JSON it loaded per execution so a save writes only the rows that changed.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { TaskDef, TaskExecLog, TaskModel, WorkflowDef, WorkflowModel } from '../../core/model';
+import type { QueuePush } from '../../core/outcome';
+import type { PollDataRow, Store, WorkflowRowFilter } from '../../ports/store';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
+
+interface Snapshot {
+  wfJson: string;
+  defJson: string;
+  tasks: Map<string, string>;
+}
+
+type Row = Record<string, unknown>;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' for tests. */
+  path: string;
+  /** Hold an exclusive lock so a second engine cannot open the same file. */
+  exclusive?: boolean;
+}
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+  private readonly snaps = new WeakMap<WorkflowModel, Snapshot>();
+  private readonly st: Record<string, Database.Statement>;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new Database(opts.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    if (opts.exclusive) this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.exec(SCHEMA);
+    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
+    if (!v) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    else if (Number(v.value) > SCHEMA_VERSION) throw new Error(`database schema version ${v.value} is newer than this engine (${SCHEMA_VERSION})`);
+    const p = (sql: string) => this.db.prepare(sql);
+    this.st = {
+      putTaskDef: p('INSERT INTO task_defs (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json'),
+      getTaskDef: p('SELECT json FROM task_defs WHERE name = ?'),
+      listTaskDefs: p('SELECT json FROM task_defs ORDER BY name'),
+      delTaskDef: p('DELETE FROM task_defs WHERE name = ?'),
+      putWfDef: p('INSERT INTO workflow_defs (name, version, json) VALUES (?, ?, ?) ON CONFLICT(name, version) DO UPDATE SET json = excluded.json'),
+      getWfDef: p('SELECT json FROM workflow_defs WHERE name = ? AND version = ?'),
+      getWfDefLatest: p('SELECT json FROM workflow_defs WHERE name = ? ORDER BY version DESC LIMIT 1'),
+      listWfDefs: p('SELECT json FROM workflow_defs ORDER BY name, version'),
+      delWfDef: p('DELETE FROM workflow_defs WHERE name = ? AND version = ?'),
+      getWf: p('SELECT json, def_json FROM workflows WHERE workflow_id = ?'),
+      getWfTasks: p('SELECT json FROM tasks WHERE workflow_id = ? ORDER BY seq'),
+      insWf: p(`INSERT INTO workflows (workflow_id, name, version, status, correlation_id, parent_workflow_id, idempotency_key, create_time, update_time, end_time, json, def_json)
+                VALUES (@id, @name, @version, @status, @corr, @parent, @idem, @create, @update, @end, @json, @def)
+                ON CONFLICT(workflow_id) DO UPDATE SET name=excluded.name, version=excluded.version, status=excluded.status,
+                  correlation_id=excluded.correlation_id, parent_workflow_id=excluded.parent_workflow_id, idempotency_key=excluded.idempotency_key,
+                  create_time=excluded.create_time, update_time=excluded.update_time, end_time=excluded.end_time, json=excluded.json, def_json=excluded.def_json`),
+      delWf: p('DELETE FROM workflows WHERE workflow_id = ?'),
+      delWfTasks: p('DELETE FROM tasks WHERE workflow_id = ?'),
+      upTask: p(`INSERT INTO tasks (task_id, workflow_id, seq, def_name, task_type, status, start_time, json)
+                 VALUES (@id, @wf, @seq, @def, @type, @status, @start, @json)
+                 ON CONFLICT(task_id) DO UPDATE SET seq=excluded.seq, status=excluded.status, start_time=excluded.start_time, json=excluded.json`),
+      delTask: p('DELETE FROM tasks WHERE task_id = ?'),
+      getTask: p('SELECT json FROM tasks WHERE task_id = ?'),
+      idem: p('SELECT workflow_id, status FROM workflows WHERE idempotency_key = ? ORDER BY create_time DESC LIMIT 1'),
+      allIds: p('SELECT workflow_id FROM workflows ORDER BY create_time DESC'),
+      running: p("SELECT workflow_id FROM workflows WHERE status IN ('RUNNING', 'PAUSED')"),
+      qPush: p('INSERT INTO queue (task_id, queue_name, priority, due_at) VALUES (?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET queue_name=excluded.queue_name, priority=excluded.priority, due_at=excluded.due_at'),
+      qDel: p('DELETE FROM queue WHERE task_id = ?'),
+      qPeek: p('SELECT task_id FROM queue WHERE queue_name = ? AND due_at <= ? ORDER BY priority DESC, due_at, n LIMIT ?'),
+      qNext: p('SELECT MIN(due_at) AS d FROM queue WHERE queue_name = ? AND due_at > ?'),
+      qSizes: p('SELECT queue_name, COUNT(*) AS c FROM queue GROUP BY queue_name ORDER BY queue_name'),
+      qSize: p('SELECT COUNT(*) AS c FROM queue WHERE queue_name = ?'),
+      qByType: p("SELECT task_id FROM queue WHERE queue_name = ? OR queue_name LIKE '%:' || ? ORDER BY due_at LIMIT ?"),
+      swSet: p('INSERT INTO sweeps (workflow_id, due_at) VALUES (?, ?) ON CONFLICT(workflow_id) DO UPDATE SET due_at = excluded.due_at'),
+      swGet: p('SELECT due_at FROM sweeps WHERE workflow_id = ?'),
+      swDel: p('DELETE FROM sweeps WHERE workflow_id = ?'),
+      swDue: p('SELECT workflow_id FROM sweeps WHERE due_at <= ? ORDER BY due_at LIMIT ?'),
+      swNext: p('SELECT MIN(due_at) AS d FROM sweeps'),
+      logIns: p('INSERT INTO task_logs (task_id, log, created_time) VALUES (?, ?, ?)'),
+      logGet: p('SELECT task_id, log, created_time FROM task_logs WHERE task_id = ? ORDER BY n'),
+      logDelWf: p('DELETE FROM task_logs WHERE task_id IN (SELECT task_id FROM tasks WHERE workflow_id = ?)'),
+      pollIns: p(`INSERT INTO poll_data (queue_name, domain, worker_id, last_poll_time) VALUES (?, ?, ?, ?)
+                  ON CONFLICT(queue_name, domain) DO UPDATE SET worker_id = excluded.worker_id, last_poll_time = excluded.last_poll_time`),
+      pollAll: p('SELECT * FROM poll_data ORDER BY queue_name, domain'),
+      pollType: p('SELECT * FROM poll_data WHERE queue_name = ? ORDER BY domain'),
+      inProgress: p("SELECT COUNT(*) AS c FROM tasks WHERE def_name = ? AND status = 'IN_PROGRESS'"),
+      startedSince: p('SELECT COUNT(*) AS c FROM tasks WHERE def_name = ? AND start_time >= ?'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  putTaskDef(def: TaskDef): void {
+    this.st.putTaskDef.run(def.name, JSON.stringify(def));
+  }
+  getTaskDef(name: string): TaskDef | undefined {
+    const r = this.st.getTaskDef.get(name) as Row | undefined;
+    return r ? JSON.parse(r.json as string) : undefined;
+  }
+  listTaskDefs(): TaskDef[] {
+    return (this.st.listTaskDefs.all() as Row[]).map((r) => JSON.parse(r.json as string));
+  }
+  deleteTaskDef(name: string): boolean {
+    return this.st.delTaskDef.run(name).changes > 0;
+  }
+
+  putWorkflowDef(def: WorkflowDef): void {
+    this.st.putWfDef.run(def.name, def.version ?? 1, JSON.stringify(def));
+  }
+  getWorkflowDef(name: string, version?: number): WorkflowDef | undefined {
+    const r = (version === undefined ? this.st.getWfDefLatest.get(name) : this.st.getWfDef.get(name, version)) as Row | undefined;
+    return r ? JSON.parse(r.json as string) : undefined;
+  }
+  listWorkflowDefs(): WorkflowDef[] {
+    return (this.st.listWfDefs.all() as Row[]).map((r) => JSON.parse(r.json as string));
+  }
+  deleteWorkflowDef(name: string, version: number): boolean {
+    return this.st.delWfDef.run(name, version).changes > 0;
+  }
+
+  loadWorkflow(id: string): WorkflowModel | undefined {
+    const r = this.st.getWf.get(id) as Row | undefined;
+    if (!r) return undefined;
+    const wf = JSON.parse(r.json as string) as WorkflowModel;
+    wf.workflowDefinition = JSON.parse(r.def_json as string);
+    const tasks = new Map<string, string>();
+    wf.tasks = (this.st.getWfTasks.all(id) as Row[]).map((tr) => {
+      const t = JSON.parse(tr.json as string) as TaskModel;
+      tasks.set(t.taskId, tr.json as string);
+      return t;
+    });
+    this.snaps.set(wf, { wfJson: r.json as string, defJson: r.def_json as string, tasks });
+    return wf;
+  }
+
+  saveWorkflow(wf: WorkflowModel): void {
+    const snap = this.snaps.get(wf) ?? { wfJson: '', defJson: '', tasks: new Map<string, string>() };
+    const { tasks, workflowDefinition, ...state } = wf;
+    const wfJson = JSON.stringify(state);
+    const defJson = snap.defJson && workflowDefinition === undefined ? snap.defJson : JSON.stringify(workflowDefinition);
+    if (wfJson !== snap.wfJson || defJson !== snap.defJson) {
+      this.st.insWf.run({
+        id: wf.workflowId, name: wf.workflowName, version: wf.workflowVersion, status: wf.status,
+        corr: wf.correlationId ?? null, parent: wf.parentWorkflowId ?? null, idem: wf.idempotencyKey ?? null,
+        create: wf.createTime, update: wf.updateTime, end: wf.endTime, json: wfJson, def: defJson,
+      });
+    }
+    const seen = new Set<string>();
+    for (const t of tasks) {
+      seen.add(t.taskId);
+      const json = JSON.stringify(t);
+      if (snap.tasks.get(t.taskId) === json) continue;
+      this.writeTask(t, json);
+      snap.tasks.set(t.taskId, json);
+    }
+    for (const id of [...snap.tasks.keys()]) {
+      if (seen.has(id)) continue;
+      this.st.delTask.run(id);
+      this.st.qDel.run(id);
+      snap.tasks.delete(id);
+    }
+    snap.wfJson = wfJson;
+    snap.defJson = defJson;
+    this.snaps.set(wf, snap);
+  }
+
+  private writeTask(t: TaskModel, json: string): void {
+    this.st.upTask.run({ id: t.taskId, wf: t.workflowInstanceId, seq: t.seq, def: t.taskDefName, type: t.taskType, status: t.status, start: t.startTime, json });
+  }
+
+  deleteWorkflow(id: string): boolean {
+    const ids = (this.st.getWfTasks.all(id) as Row[]).map((r) => (JSON.parse(r.json as string) as TaskModel).taskId);
+    for (const t of ids) this.st.qDel.run(t);
+    this.st.logDelWf.run(id);
+    this.st.delWfTasks.run(id);
+    this.st.swDel.run(id);
+    return this.st.delWf.run(id).changes > 0;
+  }
+
+  getTask(taskId: string): TaskModel | undefined {
+    const r = this.st.getTask.get(taskId) as Row | undefined;
+    return r ? JSON.parse(r.json as string) : undefined;
+  }
+
+  saveTask(task: TaskModel): void {
+    this.writeTask(task, JSON.stringify(task));
+  }
+
+  workflowIdByIdempotencyKey(key: string): { workflowId: string; status: string } | undefined {
+    const r = this.st.idem.get(key) as Row | undefined;
+    return r ? { workflowId: r.workflow_id as string, status: r.status as string } : undefined;
+  }
+
+  findWorkflowIds(f: WorkflowRowFilter, limit = 1_000_000): string[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.name !== undefined) (where.push('name = ?'), args.push(f.name));
+    if (f.version !== undefined) (where.push('version = ?'), args.push(f.version));
+    if (f.correlationId !== undefined) (where.push('correlation_id = ?'), args.push(f.correlationId));
+    if (f.statuses?.length) (where.push(`status IN (${f.statuses.map(() => '?').join(',')})`), args.push(...f.statuses));
+    if (f.startedAfter !== undefined) (where.push('create_time >= ?'), args.push(f.startedAfter));
+    if (f.startedBefore !== undefined) (where.push('create_time <= ?'), args.push(f.startedBefore));
+    const sql = `SELECT workflow_id FROM workflows ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY create_time DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit) as Row[]).map((r) => r.workflow_id as string);
+  }
+
+  allWorkflowIds(): string[] {
+    return (this.st.allIds.all() as Row[]).map((r) => r.workflow_id as string);
+  }
+
+  runningWorkflowIds(): string[] {
+    return (this.st.running.all() as Row[]).map((r) => r.workflow_id as string);
+  }
+
+  pushQueue(entries: QueuePush[]): void {
+    for (const e of entries) this.st.qPush.run(e.taskId, e.queueName, e.priority, e.dueAt);
+  }
+  removeQueue(taskIds: string[]): void {
+    for (const id of taskIds) this.st.qDel.run(id);
+  }
+  peekQueue(queueName: string, now: number, limit: number): string[] {
+    return (this.st.qPeek.all(queueName, now, limit) as Row[]).map((r) => r.task_id as string);
+  }
+  nextQueueDue(queueName: string, now: number): number | undefined {
+    const r = this.st.qNext.get(queueName, now) as Row;
+    return r.d === null ? undefined : (r.d as number);
+  }
+  queueSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.st.qSizes.all() as Row[]) out[r.queue_name as string] = r.c as number;
+    return out;
+  }
+  queueSize(queueName: string): number {
+    return (this.st.qSize.get(queueName) as Row).c as number;
+  }
+  queuedTaskIds(taskType: string, limit: number): string[] {
+    return (this.st.qByType.all(taskType, taskType, limit) as Row[]).map((r) => r.task_id as string);
+  }
+
+  setSweep(workflowId: string, dueAt: number | null): void {
+    if (dueAt === null) this.st.swDel.run(workflowId);
+    else this.st.swSet.run(workflowId, dueAt);
+  }
+  getSweep(workflowId: string): number | undefined {
+    const r = this.st.swGet.get(workflowId) as Row | undefined;
+    return r ? (r.due_at as number) : undefined;
+  }
+  dueSweeps(now: number, limit: number): string[] {
+    return (this.st.swDue.all(now, limit) as Row[]).map((r) => r.workflow_id as string);
+  }
+  nextSweepDue(): number | undefined {
+    const r = this.st.swNext.get() as Row;
+    return r.d === null ? undefined : (r.d as number);
+  }
+
+  appendLogs(logs: TaskExecLog[]): void {
+    for (const l of logs) this.st.logIns.run(l.taskId, l.log, l.createdTime);
+  }
+  getLogs(taskId: string): TaskExecLog[] {
+    return (this.st.logGet.all(taskId) as Row[]).map((r) => ({ log: r.log as string, taskId: r.task_id as string, createdTime: r.created_time as number }));
+  }
+
+  recordPoll(row: PollDataRow): void {
+    this.st.pollIns.run(row.queueName, row.domain ?? '', row.workerId ?? null, row.lastPollTime);
+  }
+  pollData(taskType?: string): PollDataRow[] {
+    const rows = (taskType === undefined ? this.st.pollAll.all() : this.st.pollType.all(taskType)) as Row[];
+    return rows.map((r) => ({
+      queueName: r.queue_name as string,
+      domain: (r.domain as string) || undefined,
+      workerId: (r.worker_id as string) ?? undefined,
+      lastPollTime: r.last_poll_time as number,
+    }));
+  }
+  countInProgress(taskDefName: string): number {
+    return (this.st.inProgress.get(taskDefName) as Row).c as number;
+  }
+  countStartedSince(taskDefName: string, since: number): number {
+    return (this.st.startedSince.get(taskDefName, since) as Row).c as number;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The HTTP server: Conductor's REST API under /api, health, metrics. Thin: each route validates,
+ * calls the engine and serialises; errors go through the one mapper.
+ */
+import express from 'express';
+import type { Engine } from '../runtime/engine';
+import type { MetadataService } from '../runtime/metadata';
+import type { Metrics } from '../observability/metrics';
+import { metadataRoutes } from './routes/metadata';
+import { workflowRoutes } from './routes/workflow';
+import { taskRoutes } from './routes/tasks';
+import { healthRoutes, miscRoutes } from './routes/health';
+import { apiNotFound, errorHandler, type ErrorLogger } from './errors';
+
+export interface ApiOptions {
+  engine: Engine;
+  metadata: MetadataService;
+  env: Record<string, string | undefined>;
+  bodyLimit?: string;
+  metrics?: Metrics;
+  log?: ErrorLogger;
+}
+
+export function createApiServer(o: ApiOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  if (o.metrics) app.use(o.metrics.http);
+  // strict:false: the SDK posts task logs as a bare JSON string
+  app.use(express.json({ limit: o.bodyLimit ?? '5mb', strict: false, type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: o.bodyLimit ?? '5mb', type: 'text/*' }));
+
+  app.use(healthRoutes(o.engine));
+  app.use('/api', healthRoutes(o.engine));
+  if (o.metrics) {
+    const registry = o.metrics.registry;
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    });
+  }
+  app.use('/api/metadata', metadataRoutes(o.engine, o.metadata));
+  app.use('/api/workflow', workflowRoutes(o.engine, o.env));
+  app.use('/api/tasks', taskRoutes(o.engine));
+  app.use('/api', miscRoutes(o.engine));
+  app.use('/api', apiNotFound);
+  app.use(apiNotFound);
+  app.use(errorHandler(o.log));
+  return app;
+}

@@ -1,0 +1,62 @@
+/**
+ * Engine configuration: one schema, parsed once at boot from the environment (and `.env` via
+ * dotenv) into a frozen object. Nothing else in the engine reads process.env.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+export const ConfigSchema = z.object({
+  /** TCP port of the Conductor API. @default 8080 */
+  BATON_PORT: port.default(8080),
+  /** Interface to bind. @default 127.0.0.1 (set 0.0.0.0 to serve the LAN) */
+  BATON_HOST: z.string().min(1).default('127.0.0.1'),
+  /** SQLite database file. @default ./data/baton.db */
+  BATON_DB: z.string().min(1).default('./data/baton.db'),
+  /** winston level. @default info */
+  BATON_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Largest accepted request body. @default 5mb */
+  BATON_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 512kb or 5mb').default('5mb'),
+  /** Task definitions registered at start-up (every *.json file). @default ./taskdefs */
+  BATON_TASKDEFS_DIR: z.string().default('./taskdefs'),
+  /** Workflow definitions registered at start-up (every *.json file). @default ./workflows */
+  BATON_WORKFLOWS_DIR: z.string().default('./workflows'),
+  /** Require ownerEmail on definitions, as Conductor's core default does. @default false */
+  BATON_OWNER_EMAIL_MANDATORY: bool.default('false'),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  dbPath: string;
+  logLevel: string;
+  bodyLimit: string;
+  taskDefsDir: string;
+  workflowsDir: string;
+  ownerEmailMandatory: boolean;
+  /** The environment `${NAME}` expressions may read (Conductor exposes the server's env). */
+  env: Readonly<Record<string, string | undefined>>;
+}>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const r = ConfigSchema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = r.data;
+  return Object.freeze({
+    port: c.BATON_PORT,
+    host: c.BATON_HOST,
+    dbPath: c.BATON_DB,
+    logLevel: c.BATON_LOG_LEVEL,
+    bodyLimit: c.BATON_BODY_LIMIT,
+    taskDefsDir: c.BATON_TASKDEFS_DIR,
+    workflowsDir: c.BATON_WORKFLOWS_DIR,
+    ownerEmailMandatory: c.BATON_OWNER_EMAIL_MANDATORY,
+    env: Object.freeze({ ...env }),
+  });
+}
