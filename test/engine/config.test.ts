@@ -1,0 +1,32 @@
+import { loadConfig, ConfigError, ConfigSchema } from '../../engine/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+describe('configuration', () => {
+  test('defaults match the README: port 8080, loopback, ./data/baton.db', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dbPath: './data/baton.db', logLevel: 'info', bodyLimit: '5mb', ownerEmailMandatory: false });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  test('values are converted from strings', () => {
+    expect(loadConfig({ BATON_PORT: '9090', BATON_OWNER_EMAIL_MANDATORY: 'true' })).toMatchObject({ port: 9090, ownerEmailMandatory: true });
+  });
+
+  test('a bad value is rejected with a message naming the variable and the value', () => {
+    expect(() => loadConfig({ BATON_PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ BATON_PORT: 'eighty' })).toThrow(/BATON_PORT.*"eighty"/);
+    expect(() => loadConfig({ BATON_LOG_LEVEL: 'loud' })).toThrow(/BATON_LOG_LEVEL/);
+    expect(() => loadConfig({ BATON_BODY_LIMIT: 'huge' })).toThrow(/BATON_BODY_LIMIT/);
+  });
+
+  test('.env.example lists every variable of the schema with its default', () => {
+    const example = readFileSync(join(__dirname, '../../.env.example'), 'utf8');
+    const defaults = ConfigSchema.parse({}) as Record<string, unknown>;
+    for (const key of Object.keys(ConfigSchema.shape)) {
+      const line = example.split('\n').find((l) => l.startsWith(`${key}=`));
+      expect(line).toBeDefined();
+      expect(String(ConfigSchema.shape[key as keyof typeof ConfigSchema.shape].parse(line!.slice(key.length + 1)))).toBe(String(defaults[key]));
+    }
+  });
+});
