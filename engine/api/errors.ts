@@ -2,7 +2,7 @@
  * The single error mapper: every failure becomes Conductor's ErrorResponse
  * `{status, message, instance, retryable, validationErrors?}` with the matching HTTP status.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Router } from 'express';
 import { hostname } from 'node:os';
 import { BatonError, ValidationError } from '../core/errors';
 
@@ -51,3 +51,29 @@ export function errorHandler(log?: ErrorLogger): ErrorRequestHandler {
 export const apiNotFound: RequestHandler = (req, res) => {
   res.status(404).json(errorBody(404, `No static resource ${req.originalUrl.replace(/^\//, '').split('?')[0]}.`));
 };
+
+/**
+ * Call after a router's routes are registered: a known path asked with a method it does not
+ * serve answers 405 with an Allow header (Spring's HttpRequestMethodNotSupportedException).
+ */
+export function withMethodNotAllowed(r: Router): Router {
+  const byShape = new Map<string, { path: string; methods: Set<string> }>();
+  for (const layer of r.stack) {
+    const route = layer.route as { path: string; methods: Record<string, boolean> } | undefined;
+    if (!route || typeof route.path !== 'string') continue;
+    const shape = route.path.replace(/:\w+/g, ':p');
+    const entry = byShape.get(shape) ?? { path: route.path, methods: new Set<string>() };
+    for (const m of Object.keys(route.methods)) if (m !== '_all') entry.methods.add(m.toUpperCase());
+    byShape.set(shape, entry);
+  }
+  for (const { path, methods } of byShape.values()) {
+    if (methods.has('GET')) methods.add('HEAD');
+    const allow = [...methods].sort().join(', ');
+    r.all(path, (req, res, next) => {
+      if (req.method === 'OPTIONS') return next();
+      res.set('Allow', allow);
+      throw new BatonError(`Request method '${req.method}' is not supported`, 405, 'METHOD_NOT_ALLOWED');
+    });
+  }
+  return r;
+}

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Engine } from '../../runtime/engine';
 import { taskToJson } from '../../core/serialize';
 import { intParam } from '../validate';
+import { withMethodNotAllowed } from '../errors';
 
 export const BATON_VERSION = '0.1.0';
 
@@ -24,7 +25,7 @@ export function healthRoutes(engine: Engine): Router {
     const body = healthBody(engine);
     res.status(body.healthy ? 200 : 503).json(body);
   });
-  return r;
+  return withMethodNotAllowed(r);
 }
 
 export function miscRoutes(engine: Engine): Router {
@@ -43,5 +44,5 @@ export function miscRoutes(engine: Engine): Router {
     engine.sweep();
     res.type('text/plain').send(`${Boolean(wf)}.${req.params.workflowId}`);
   });
-  return r;
+  return withMethodNotAllowed(r);
 }

@@ -6,6 +6,7 @@ import { withTaskDefDefaults, withWorkflowDefDefaults } from '../../core/default
 import { validateTaskDef, validateWorkflowDef } from '../../core/validation';
 import { BadRequestError, ConflictError, NotFoundError } from '../../core/errors';
 import { intParam, isObject, throwIfAny, boolParam } from '../validate';
+import { withMethodNotAllowed } from '../errors';
 import type { MetadataService } from '../../runtime/metadata';
 
 export function metadataRoutes(engine: Engine, meta: MetadataService): Router {
@@ -94,7 +95,7 @@ export function metadataRoutes(engine: Engine, meta: MetadataService): Router {
     res.status(200).end();
   });
 
-  return r;
+  return withMethodNotAllowed(r);
 }
 
 function summary(d: WorkflowDef): Record<string, unknown> {

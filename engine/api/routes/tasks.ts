@@ -9,6 +9,7 @@ import { BadRequestError, NotFoundError, ValidationError, type FieldViolation } 
 import { updateTask, updateTaskByRef } from '../../runtime/task-ops';
 import { intParam, isObject, listParam, strParam } from '../validate';
 import { searchTasksRoute } from '../search';
+import { withMethodNotAllowed } from '../errors';
 
 const MAX_POLL_TIMEOUT_MS = 5000;
 
@@ -174,7 +175,7 @@ export function taskRoutes(engine: Engine): Router {
     res.json(taskToJson(task));
   });
 
-  return r;
+  return withMethodNotAllowed(r);
 }
 
 function resultStatus(s: string): TaskResultStatus {

@@ -9,6 +9,8 @@ import * as wops from '../../runtime/workflow-ops';
 import { parseStartRequest } from '../start-request';
 import { boolParam, intParam, isObject, listParam, strParam } from '../validate';
 import { searchWorkflowsRoute } from '../search';
+import { withMethodNotAllowed } from '../errors';
+import { runWorkflowTest } from '../workflow-test';
 
 const text = (res: Response, s: string) => res.status(200).type('text/plain').send(s);
 
@@ -60,6 +62,11 @@ export function workflowRoutes(engine: Engine, env: Record<string, string | unde
       (refs.length > 0 && wf.tasks.some((t) => refs.includes(t.referenceTaskName) && isTerminalTask(t.status)));
     const { wf, timedOut } = await engine.waitFor(id, done, waitSeconds * 1000);
     res.json(signalResponse(wf, strategy, requestId, timedOut));
+  });
+
+  r.post('/test', (req, res) => {
+    const id = runWorkflowTest(engine, req.body, env);
+    res.json(workflowToJson(engine.getWorkflow(id), true));
   });
 
   r.get('/:name/correlated/:correlationId', (req, res) => {
@@ -185,7 +192,7 @@ export function workflowRoutes(engine: Engine, env: Record<string, string | unde
     res.status(200).end();
   });
 
-  return r;
+  return withMethodNotAllowed(r);
 }
 
 function correlated(engine: Engine, name: string, correlationId: string, includeClosed: boolean, includeTasks: boolean): unknown[] {
