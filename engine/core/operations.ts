@@ -172,10 +172,6 @@ export function rerun(wf: WorkflowModel, req: RerunRequest, deps: FactoryDeps, o
   const from = wf.tasks.find((t) => t.taskId === req.reRunFromTaskId);
   if (!from) throw new BadRequestError(`Task ${req.reRunFromTaskId} not found`);
   wf.tasks = wf.tasks.filter((t) => t.seq <= from.seq);
-  for (const t of wf.tasks) {
-    if (t === from) continue;
-    // earlier attempts of the same ref stay as history; a later attempt never survives the cut
-  }
   from.status = 'SCHEDULED';
   from.outputData = {};
   if (req.taskInput) from.inputData = req.taskInput;

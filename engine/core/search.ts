@@ -10,6 +10,7 @@
  *
  * No I/O, no clock: everything is a function of its arguments.
  */
+import { javaToString } from './parameters';
 import { BadRequestError } from './errors';
 import type { TaskModel, WorkflowModel } from './model';
 
@@ -230,43 +231,8 @@ export function parseSort(s: string | undefined, knownFields: readonly string[])
 // Summaries
 // ---------------------------------------------------------------------------------------------
 
-/** Java's Double.toString for a finite non-integral (or out-of-long-range) number. */
-function javaDouble(n: number): string {
-  const abs = Math.abs(n);
-  if (abs >= 1e-3 && abs < 1e7) {
-    const s = String(n);
-    return s.includes('.') ? s : `${s}.0`;
-  }
-  const [mant, exp] = n.toExponential().split('e');
-  const m = mant.includes('.') ? mant : `${mant}.0`;
-  return `${m}E${exp.startsWith('+') ? exp.slice(1) : exp}`;
-}
-
-function javaNumber(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-  // Jackson reads integral JSON numbers as Integer/Long/BigInteger: plain digits.
-  if (Number.isInteger(n) && Math.abs(n) < 1e21) return Number.isSafeInteger(n) ? String(n) : BigInt(n).toString();
-  return javaDouble(n);
-}
-
-/**
- * Java `toString()` text of a Jackson-deserialised value: maps `{k=v, k2=v2}`, lists `[1, 2]`,
- * `null`, bare strings, Java number formatting.
- */
-export function javaToStringLocal(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return javaNumber(value);
-  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return `[${value.map(javaToStringLocal).join(', ')}]`;
-  if (typeof value === 'object') {
-    return `{${Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${k}=${v === value ? '(this Map)' : javaToStringLocal(v)}`)
-      .join(', ')}}`;
-  }
-  return String(value);
-}
+/** Java `toString()` text of a value; the one implementation lives in parameters.ts. */
+export const javaToStringLocal = javaToString;
 
 /** `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC. */
 export function isoTime(ms: number): string {

@@ -15,16 +15,11 @@ export interface UpdateResult {
 
 /** POST /api/tasks: apply a TaskResult, then decide. Stale updates change nothing. */
 export function updateTask(engine: Engine, r: TaskResult): UpdateResult {
-  const existing = engine.store.getTask(r.taskId);
-  if (!existing) {
-    if (!engine.store.loadWorkflow(r.workflowInstanceId)) throw new NotFoundError(`No such workflow found by id: ${r.workflowInstanceId}`);
-    throw new NotFoundError(`No such task found by id: ${r.taskId}`);
-  }
-  const workflowId = existing.workflowInstanceId;
+  // one load: the result names its workflow; mutate answers 404 for an unknown workflow id
   let effect: UpdateEffect = 'ignored';
   let updated: TaskModel | undefined;
   engine.mutate(
-    workflowId,
+    r.workflowInstanceId,
     (wf, out, deps) => {
       const task = wf.tasks.find((t) => t.taskId === r.taskId);
       if (!task) throw new NotFoundError(`No such task found by id: ${r.taskId}`);
