@@ -9,6 +9,8 @@ import { SqliteStore } from './adapters/sqlite/sqlite-store';
 import { Engine } from './runtime/engine';
 import { MetadataService } from './runtime/metadata';
 import { realTimers, type Timers } from './runtime/timers';
+import { SystemTaskRunner } from './runtime/system-task-runner';
+import { EXECUTORS } from './runtime/executors';
 import { systemClock, type Clock } from './ports/clock';
 import { uuidIds, type Ids } from './ports/ids';
 import { createApiServer } from './api/app';
@@ -41,6 +43,8 @@ export function createBaton(o: CreateOptions): BatonServer {
   const store = new SqliteStore({ path: o.config.dbPath, exclusive: o.exclusive ?? o.config.dbPath !== ':memory:' });
   const engine = new Engine({ store, clock: o.clock ?? systemClock, ids: o.ids ?? uuidIds, timers: o.timers ?? realTimers, env: o.config.env });
   const metadata = new MetadataService(engine, o.config.env, o.config.ownerEmailMandatory);
+  const runner = new SystemTaskRunner(engine, EXECUTORS, o.timers ?? realTimers);
+  runner.start();
   const metrics = createMetrics(engine.bus, store);
   logEngineEvents(engine.bus, log);
   const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log });
@@ -64,6 +68,7 @@ export function createBaton(o: CreateOptions): BatonServer {
       });
     },
     async close() {
+      runner.stop();
       engine.stop();
       if (server) {
         await new Promise<void>((resolve) => {

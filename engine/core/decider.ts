@@ -8,16 +8,14 @@ import type { TaskModel, WorkflowModel, WorkflowTask } from './model';
 import { newOutcome, TerminateWorkflow, type Outcome } from './outcome';
 import { isSuccessfulTask, isTerminalTask, isTerminalWorkflow, isSuccessfulWorkflow, type WorkflowStatus } from './status';
 import { isWorkerTaskType, taskTypeOf } from './defaults';
-import { newWorkerTask, queueNameOf, retryAttempt, taskDefOf, type FactoryDeps } from './task-factory';
+import { newWorkerTask, queueNameOf, retryAttempt, taskDefOf } from './task-factory';
 import { allowedRetries, canRetry, retryDelaySeconds, retryJitterMs } from './retry';
 import { applyTaskTimeouts, checkWorkflowTimeout, nextCheckAt } from './timeouts';
-import { nextTaskNode, iterationOf } from './next-task';
+import { nextTaskNode } from './next-task';
 import { cancelNonTerminalTasks, endWorkflow } from './workflow-end';
-import { SYSTEM_TASKS, type SystemTaskContext } from './system-tasks';
+import { SYSTEM_TASKS, type SystemDeps, type SystemTaskContext } from './system-tasks';
 
-export interface DecideDeps extends FactoryDeps {
-  random: () => number;
-}
+export type DecideDeps = SystemDeps;
 
 /** Bound on decide passes per call; long synchronous chains continue on the next decide. */
 const MAX_PASSES = 10_000;
@@ -48,7 +46,15 @@ function decideOnce(wf: WorkflowModel, deps: DecideDeps, out: Outcome): boolean 
 
   let changed = false;
   const candidates = new Map<string, TaskModel>();
-  const ctx: SystemTaskContext = { wf, deps, out };
+  const ctx: SystemTaskContext = {
+    wf,
+    deps,
+    out,
+    createTasks: (node, iteration) => createTasks(wf, node, ctx, iteration),
+    scheduleTasks: (tasks) => {
+      for (const t of tasks) candidates.set(t.referenceTaskName, t);
+    },
+  };
 
   const unprocessed = wf.tasks.filter((t) => t.status !== 'SKIPPED' && !t.executed);
   if (unprocessed.length === 0 && !wf.tasks.some((t) => t.status !== 'SKIPPED')) {
@@ -66,7 +72,7 @@ function decideOnce(wf: WorkflowModel, deps: DecideDeps, out: Outcome): boolean 
     if (!isTerminalTask(task.status)) {
       if (applyTaskTimeouts(wf, task, now, out)) changed = true;
       const sys = SYSTEM_TASKS[task.taskType];
-      if (sys && !isTerminalTask(task.status) && sys.execute(task, ctx)) changed = true;
+      if (sys?.execute && !isTerminalTask(task.status) && sys.execute(task, ctx)) changed = true;
     }
     if (isTerminalTask(task.status) && !isSuccessfulTask(task.status)) {
       const attempt = retryOrAbsorb(wf, task, deps);
@@ -126,11 +132,21 @@ function retryOrAbsorb(wf: WorkflowModel, task: TaskModel, deps: DecideDeps): Ta
   );
 }
 
-/** The instance(s) that follow a finished task, skipping nodes the skip API marked SKIPPED. */
+/**
+ * The instance(s) that follow a finished task (DeciderService.getNextTask), skipping nodes the
+ * skip API marked SKIPPED. A SWITCH that scheduled a branch has none (its branch continues);
+ * the DO_WHILE returned for a loop body's last task already exists and decides by itself;
+ * inside a loop the successors carry the iteration and are dropped if already there.
+ */
 function nextTasks(wf: WorkflowModel, task: TaskModel, ctx: SystemTaskContext): TaskModel[] {
+  if ((task.taskType === 'SWITCH' || task.taskType === 'DECISION') && task.inputData.hasChildren !== undefined) return [];
   const node = skipSkipped(wf, nextTaskNode(wf.workflowDefinition.tasks, task.referenceTaskName));
   if (!node) return [];
-  return createTasks(wf, node, ctx, iterationOf(task.referenceTaskName));
+  if (taskTypeOf(node) === 'DO_WHILE' && wf.tasks.some((t) => t.referenceTaskName === node.taskReferenceName)) return [];
+  const next = createTasks(wf, node, ctx, task.iteration);
+  if (task.iteration <= 0) return next;
+  const present = new Set(wf.tasks.filter((t) => t.status === 'IN_PROGRESS' || isTerminalTask(t.status)).map((t) => t.referenceTaskName));
+  return next.filter((t) => !present.has(t.referenceTaskName));
 }
 
 function skipSkipped(wf: WorkflowModel, node: WorkflowTask | null): WorkflowTask | null {
@@ -150,17 +166,21 @@ export function createTasks(wf: WorkflowModel, node: WorkflowTask, ctx: SystemTa
   return sys.schedule(node, ctx, { refName, iteration });
 }
 
-/** Assign seq numbers, persist as new rows (by appending), queue worker tasks, start sync system tasks. */
+/** Assign seq numbers, persist as new rows (by appending), queue worker and async system tasks. */
 function schedule(wf: WorkflowModel, tasks: TaskModel[], ctx: SystemTaskContext): void {
   let seq = wf.tasks.reduce((m, t) => Math.max(m, t.seq), 0);
   for (const t of tasks) {
     t.seq = ++seq;
     wf.tasks.push(t);
     ctx.out.events.push({ type: 'task:scheduled', data: { workflowId: wf.workflowId, taskId: t.taskId, taskType: t.taskType, ref: t.referenceTaskName } });
-    if (t.status === 'SCHEDULED' && isWorkerTaskType(taskTypeOf(t.workflowTask))) {
-      const jitter = (t as TaskModel & { jitterMs?: number }).jitterMs ?? 0;
-      delete (t as TaskModel & { jitterMs?: number }).jitterMs;
-      ctx.out.pushes.push({ taskId: t.taskId, queueName: queueNameOf(t), dueAt: ctx.deps.now + t.callbackAfterSeconds * 1000 + jitter, priority: wf.priority });
+    const jitter = (t as TaskModel & { jitterMs?: number }).jitterMs ?? 0;
+    delete (t as TaskModel & { jitterMs?: number }).jitterMs;
+    if (t.status !== 'SCHEDULED') continue;
+    const dueAt = ctx.deps.now + t.callbackAfterSeconds * 1000 + jitter;
+    if (isWorkerTaskType(taskTypeOf(t.workflowTask))) {
+      ctx.out.pushes.push({ taskId: t.taskId, queueName: queueNameOf(t), dueAt, priority: wf.priority });
+    } else if (SYSTEM_TASKS[t.taskType]?.async) {
+      ctx.out.pushes.push({ taskId: t.taskId, queueName: t.taskType, dueAt, priority: wf.priority });
     }
   }
 }
@@ -181,7 +201,7 @@ function isComplete(wf: WorkflowModel): boolean {
     if (!t.executed || t.retried) continue;
     const next = skipSkipped(wf, nextTaskNode(wf.workflowDefinition.tasks, t.referenceTaskName));
     if (!next) continue;
-    const it = iterationOf(t.referenceTaskName);
+    const it = t.iteration;
     const ref = it > 0 && next.taskReferenceName !== t.referenceTaskName ? `${next.taskReferenceName}__${it}` : next.taskReferenceName;
     if (!refs.has(ref) && !refs.has(next.taskReferenceName)) return false;
   }
@@ -199,7 +219,16 @@ function finish(wf: WorkflowModel, deps: DecideDeps, out: Outcome): void {
     return;
   }
   const term = wf.tasks.find((t) => t.taskType === 'TERMINATE' && t.status === 'COMPLETED');
-  endWorkflow(wf, 'COMPLETED', term ? wf.reasonForIncompletion : undefined, deps, out);
+  if (!term) {
+    endWorkflow(wf, 'COMPLETED', undefined, deps, out);
+    return;
+  }
+  // WorkflowExecutor.endExecution with a TERMINATE task: its status and reason end the workflow.
+  const status = String(term.inputData.terminationStatus ?? 'COMPLETED') as WorkflowStatus;
+  const given = term.inputData.terminationReason;
+  const reason = typeof given === 'string' && given.trim() !== '' ? given : `Workflow is ${status} by TERMINATE task: ${term.taskId}`;
+  if (status === 'COMPLETED') endWorkflow(wf, 'COMPLETED', reason, deps, out);
+  else endWorkflow(wf, status, reason, deps, out, { failedTaskId: term.taskId, startFailureWorkflow: true });
 }
 
 export { allowedRetries };

@@ -29,11 +29,15 @@ export interface Outcome {
   events: EngineEvent[];
   /** Set when the workflow ended in a way that starts its failure workflow. */
   failureWorkflow?: StartRequestEffect;
+  /** Messages an EVENT task published to Conductor's internal `conductor:` queues, for the event handlers. */
+  eventMessages: Array<{ queue: string; payload: JsonMap }>;
+  /** Sub-workflows to terminate because the task that started them was cancelled. */
+  childTerminations: Array<{ workflowId: string; reason: string }>;
   /** Epoch ms of the earliest deadline (timeouts) that needs a re-decide; null = none. */
   nextCheckAt: number | null;
 }
 
-export const newOutcome = (): Outcome => ({ pushes: [], removes: [], events: [], nextCheckAt: null });
+export const newOutcome = (): Outcome => ({ pushes: [], removes: [], events: [], childTerminations: [], eventMessages: [], nextCheckAt: null });
 
 /** Thrown inside the decider to end the workflow (Conductor's TerminateWorkflowException). */
 export class TerminateWorkflow extends Error {

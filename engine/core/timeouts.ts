@@ -7,6 +7,7 @@ import { TerminateWorkflow, type Outcome } from './outcome';
 import { isTerminalTask } from './status';
 import { isWorkerTaskType } from './defaults';
 import { taskDefOf } from './task-factory';
+import { SYSTEM_TASKS } from './system-tasks';
 
 const sec = (s: number | null | undefined): number => (Number(s) || 0) * 1000;
 
@@ -65,6 +66,8 @@ export function nextCheckAt(wf: WorkflowModel): number | null {
       if (t.retried) continue;
       const d = taskDeadline(t);
       if (d !== null && (best === null || d < best)) best = d;
+      const w = isTerminalTask(t.status) ? null : (SYSTEM_TASKS[t.taskType]?.wakeAt?.(t) ?? null);
+      if (w !== null && (best === null || w < best)) best = w;
     }
   }
   return best;

@@ -7,11 +7,10 @@ import type { Outcome } from './outcome';
 import { isTerminalTask, type WorkflowStatus } from './status';
 import { resolveParameters } from './parameters';
 import { workflowToJson } from './serialize';
+import type { SystemDeps } from './system-tasks/system-task';
+import { SYSTEM_TASKS } from './system-tasks';
 
-export interface EndDeps {
-  now: number;
-  env: Record<string, string | undefined>;
-}
+export type EndDeps = Pick<SystemDeps, 'now' | 'env'> & Partial<SystemDeps>;
 
 export interface EndOptions {
   /** The task whose failure ended the workflow (its output becomes the workflow output). */
@@ -27,6 +26,7 @@ export function cancelNonTerminalTasks(wf: WorkflowModel, deps: EndDeps, out: Ou
     t.status = 'CANCELED';
     t.updateTime = deps.now;
     out.removes.push(t.taskId);
+    SYSTEM_TASKS[t.taskType]?.cancel?.(t, { wf, deps: deps as SystemDeps, out });
     out.events.push({ type: 'task:ended', data: { workflowId: wf.workflowId, taskId: t.taskId, taskType: t.taskType, status: t.status, durationMs: 0 } });
   }
 }

@@ -42,6 +42,8 @@ export interface Store {
   /** Insert or update the execution and its tasks (new, changed and removed rows). */
   saveWorkflow(wf: WorkflowModel): void;
   deleteWorkflow(id: string): boolean;
+  /** The execution's own fields without its tasks or definition (cheap; a parent reads its child). */
+  workflowHeader(id: string): Omit<WorkflowModel, 'tasks' | 'workflowDefinition'> | undefined;
   getTask(taskId: string): TaskModel | undefined;
   /** Persist a single task changed outside a decide (poll). */
   saveTask(task: TaskModel): void;

@@ -18,6 +18,10 @@ import { markPolled } from '../core/task-update';
 import { taskDeadline } from '../core/timeouts';
 import { EventBus } from './event-bus';
 import { LongPoll } from './long-poll';
+import type { JqEngine, ScriptEngine } from '../ports/sandbox';
+import type { ChildState } from '../core/system-tasks';
+import { isWorkerTaskType } from '../core/defaults';
+import { terminate } from '../core/operations';
 
 export interface EngineOptions {
   store: Store;
@@ -28,6 +32,10 @@ export interface EngineOptions {
   env?: Record<string, string | undefined>;
   random?: () => number;
   bus?: EventBus;
+  /** Script and jq sandboxes for INLINE, SWITCH javascript, DO_WHILE, JSON_JQ_TRANSFORM. */
+  sandbox?: { scripts: ScriptEngine; jq: JqEngine };
+  /** Largest serialized workflow.variables (SET_VARIABLE), bytes. @default 256 KiB */
+  maxVariablesBytes?: number;
 }
 
 export interface StartWorkflowRequest extends StartInput {
@@ -41,7 +49,11 @@ interface AfterCommit {
   wake: Set<string>;
   changed: Set<string>;
   outcomes: Outcome[];
+  /** Parents of sub-workflows that ended: they are decided after the commit. */
+  parents: Set<string>;
 }
+
+const emptyAfterCommit = (): AfterCommit => ({ wake: new Set(), changed: new Set(), outcomes: [], parents: new Set() });
 
 const SWEEP_BATCH = 200;
 /** A deadline the decider reports as already past is re-checked after this long, never in a hot loop. */
@@ -56,7 +68,10 @@ export class Engine {
   private readonly timers: Timers;
   private readonly env: Record<string, string | undefined>;
   private readonly random: () => number;
-  private pending: AfterCommit = { wake: new Set(), changed: new Set(), outcomes: [] };
+  private pending: AfterCommit = emptyAfterCommit();
+  private sandbox?: { scripts: ScriptEngine; jq: JqEngine };
+  private readonly maxVariablesBytes: number;
+  private readonly queueListeners = new Set<(queueName: string) => void>();
   private sweepTimer?: { at: number; handle: TimerHandle };
   private readonly lastPoll = new Map<string, number>();
   private readonly changeListeners = new Map<string, Set<() => void>>();
@@ -70,6 +85,8 @@ export class Engine {
     this.env = opts.env ?? {};
     this.random = opts.random ?? Math.random;
     this.bus = opts.bus ?? new EventBus();
+    this.sandbox = opts.sandbox;
+    this.maxVariablesBytes = opts.maxVariablesBytes ?? 256 * 1024;
     this.longPoll = new LongPoll<TaskModel>(this.clock, this.timers, (q) => this.store.nextQueueDue(q, this.clock.now()));
   }
 
@@ -94,6 +111,21 @@ export class Engine {
     this.longPoll.drain();
   }
 
+  /** Wire the sandboxes in once they have loaded (they load asynchronously). */
+  setSandbox(sandbox: { scripts: ScriptEngine; jq: JqEngine }): void {
+    this.sandbox = sandbox;
+  }
+
+  /** Called with every queue name that received work, after the commit (system-task runner). */
+  onQueueWake(fn: (queueName: string) => void): () => void {
+    this.queueListeners.add(fn);
+    return () => this.queueListeners.delete(fn);
+  }
+
+  newId(): string {
+    return this.ids.newId();
+  }
+
   deps(): DecideDeps {
     return {
       now: this.clock.now(),
@@ -101,6 +133,23 @@ export class Engine {
       random: this.random,
       env: this.env,
       isQueueActive: (q) => (this.lastPoll.get(q) ?? 0) >= this.clock.now() - 10_000,
+      scripts: this.sandbox?.scripts,
+      jq: this.sandbox?.jq,
+      workflowState: (id) => this.childState(id),
+      maxVariablesBytes: this.maxVariablesBytes,
+    };
+  }
+
+  private childState(id: string): ChildState | undefined {
+    const h = this.store.workflowHeader(id);
+    if (!h) return undefined;
+    return {
+      workflowId: h.workflowId,
+      workflowName: h.workflowName,
+      workflowVersion: h.workflowVersion,
+      status: h.status,
+      output: h.output ?? {},
+      reasonForIncompletion: h.reasonForIncompletion,
     };
   }
 
@@ -112,7 +161,7 @@ export class Engine {
     try {
       result = this.store.transaction(fn);
     } catch (e) {
-      this.pending = { wake: new Set(), changed: new Set(), outcomes: [] };
+      this.pending = emptyAfterCommit();
       throw e;
     }
     this.flush();
@@ -137,6 +186,8 @@ export class Engine {
   /** Persist a decided workflow and record its effects for after the commit. */
   private apply(wf: WorkflowModel, out: Outcome, deps: DecideDeps, decided: boolean): void {
     if (out.failureWorkflow) this.startFailureWorkflow(wf, out.failureWorkflow);
+    for (const c of out.childTerminations) this.terminateChild(c.workflowId, c.reason);
+    if (isTerminalWorkflow(wf.status) && wf.parentWorkflowId) this.pending.parents.add(wf.parentWorkflowId);
     this.store.saveWorkflow(wf);
     if (out.removes.length) this.store.removeQueue(out.removes);
     const byId = new Map(wf.tasks.map((t) => [t.taskId, t]));
@@ -155,11 +206,32 @@ export class Engine {
 
   private flush(): void {
     const p = this.pending;
-    this.pending = { wake: new Set(), changed: new Set(), outcomes: [] };
+    this.pending = emptyAfterCommit();
     for (const out of p.outcomes) for (const e of out.events) this.bus.publish(e);
-    for (const q of p.wake) this.longPoll.wake(q);
+    for (const q of p.wake) {
+      this.longPoll.wake(q);
+      for (const l of this.queueListeners) l(q);
+    }
     for (const id of p.changed) for (const l of this.changeListeners.get(id) ?? []) l();
+    // A child ended: its parent's SUB_WORKFLOW task reads the child's state in the parent's decide.
+    for (const parentId of p.parents) {
+      try {
+        this.mutate(parentId, () => undefined);
+      } catch {
+        // the parent is gone or broken; the child's ending stands on its own
+      }
+    }
     this.armSweeper();
+  }
+
+  /** Terminate a sub-workflow whose parent task was cancelled, inside the current transaction. */
+  private terminateChild(childId: string, reason: string): void {
+    const child = this.store.loadWorkflow(childId);
+    if (!child || isTerminalWorkflow(child.status)) return;
+    const out = newOutcome();
+    const deps = this.deps();
+    terminate(child, reason, deps, out);
+    this.apply(child, out, deps, false);
   }
 
   private startFailureWorkflow(failed: WorkflowModel, req: StartRequestEffect): void {
@@ -177,7 +249,8 @@ export class Engine {
     return this.tx(() => this.startInTx(req));
   }
 
-  private startInTx(req: StartWorkflowRequest): string {
+  /** Start a workflow inside the caller's transaction (SUB_WORKFLOW, START_WORKFLOW executors). */
+  startInTx(req: StartWorkflowRequest): string {
     const def = req.workflowDef ?? this.store.getWorkflowDef(req.name, req.version);
     if (!def) throw new NotFoundError(`No such workflow defined. name=${req.name}, version=${req.version ?? null}`);
     if (req.idempotencyKey) {
@@ -256,6 +329,8 @@ export class Engine {
   /** Pop up to `count` due tasks of a queue and hand them to `workerId`, synchronously. */
   pollNow(taskType: string, workerId: string | undefined, domain: string | undefined, count: number): TaskModel[] {
     const queueName = domain ? `${domain}:${taskType}` : taskType;
+    // System task queues belong to the engine's own executors, never to outside workers.
+    if (!isWorkerTaskType(taskType)) return [];
     return this.tx(() => {
       const now = this.clock.now();
       this.lastPoll.set(queueName, now);

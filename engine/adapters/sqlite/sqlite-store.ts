@@ -54,6 +54,7 @@ export class SqliteStore implements Store {
       listWfDefs: p('SELECT json FROM workflow_defs ORDER BY name, version'),
       delWfDef: p('DELETE FROM workflow_defs WHERE name = ? AND version = ?'),
       getWf: p('SELECT json, def_json FROM workflows WHERE workflow_id = ?'),
+      getWfHeader: p('SELECT json FROM workflows WHERE workflow_id = ?'),
       getWfTasks: p('SELECT json FROM tasks WHERE workflow_id = ? ORDER BY seq'),
       insWf: p(`INSERT INTO workflows (workflow_id, name, version, status, correlation_id, parent_workflow_id, idempotency_key, create_time, update_time, end_time, json, def_json)
                 VALUES (@id, @name, @version, @status, @corr, @parent, @idem, @create, @update, @end, @json, @def)
@@ -144,6 +145,11 @@ export class SqliteStore implements Store {
     });
     this.snaps.set(wf, { wfJson: r.json as string, defJson: r.def_json as string, tasks });
     return wf;
+  }
+
+  workflowHeader(id: string): Omit<WorkflowModel, 'tasks' | 'workflowDefinition'> | undefined {
+    const r = this.st.getWfHeader.get(id) as Row | undefined;
+    return r ? JSON.parse(r.json as string) : undefined;
   }
 
   saveWorkflow(wf: WorkflowModel): void {

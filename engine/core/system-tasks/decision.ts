@@ -1,0 +1,4 @@
+/** DECISION: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const decisionTask = notImplemented('DECISION');

@@ -1,0 +1,4 @@
+/** DYNAMIC: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const dynamicTask = notImplemented('DYNAMIC');

@@ -1,0 +1,4 @@
+/** HUMAN: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const humanTask = notImplemented('HUMAN');

@@ -1,0 +1,4 @@
+/** LAMBDA: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const lambdaTask = notImplemented('LAMBDA');

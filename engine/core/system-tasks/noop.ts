@@ -1,0 +1,4 @@
+/** NOOP: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const noopTask = notImplemented('NOOP');

@@ -1,0 +1,4 @@
+/** WAIT: not implemented yet. */
+import { notImplemented } from './not-implemented';
+
+export const waitTask = notImplemented('WAIT');

@@ -1,0 +1,158 @@
+/**
+ * Runs the asynchronous system tasks (Conductor's SystemTaskWorkerCoordinator): HTTP,
+ * SUB_WORKFLOW, START_WORKFLOW, EVENT wait in queues named by their type; this runner claims
+ * them and hands each to the executor for its type, which does the I/O and then applies the
+ * result in one transaction through `Engine.mutate`.
+ *
+ * Delivery is at-least-once, like Conductor's unacked queue messages: a claimed task's queue
+ * entry is not removed but pushed out by a lease; if the process dies mid-call, the entry comes
+ * due again after the lease and the task is executed again.
+ */
+import type { TaskModel } from '../core/model';
+import type { Engine } from './engine';
+import type { Timers, TimerHandle } from './timers';
+import { isTerminalTask } from '../core/status';
+
+export interface AsyncExecutor {
+  /** Most tasks of this type in flight at once. */
+  readonly concurrency?: number;
+  /** How long a claimed task may run before it is delivered again (ms). */
+  readonly leaseMs?: number;
+  /**
+   * Execute one claimed task. Apply the outcome with `engine.mutate(task.workflowInstanceId, …)`;
+   * a throw fails the task with the error's message.
+   */
+  run(task: TaskModel, engine: Engine): Promise<void> | void;
+}
+
+const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_LEASE_MS = 60_000;
+
+export class SystemTaskRunner {
+  private readonly inFlight = new Map<string, number>();
+  private readonly timers = new Map<string, { at: number; handle: TimerHandle }>();
+  private readonly scheduled = new Set<string>();
+  private stopped = false;
+  private off: () => void = () => undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly executors: Record<string, AsyncExecutor>,
+    private readonly timerSource: Timers,
+  ) {}
+
+  start(): void {
+    this.off = this.engine.onQueueWake((q) => {
+      if (this.executors[q]) this.kick(q);
+    });
+    for (const type of Object.keys(this.executors)) this.kick(type);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.off();
+    for (const t of this.timers.values()) t.handle.cancel();
+    this.timers.clear();
+  }
+
+  /** Look at a queue soon (coalesced: one pass per tick however many wakes arrive). */
+  kick(type: string): void {
+    if (this.stopped || this.scheduled.has(type)) return;
+    this.scheduled.add(type);
+    queueMicrotask(() => {
+      this.scheduled.delete(type);
+      this.drain(type);
+    });
+  }
+
+  /** Claim and start as many due tasks of `type` as the concurrency allows. */
+  drain(type: string): void {
+    if (this.stopped) return;
+    const exec = this.executors[type];
+    if (!exec) return;
+    const free = (exec.concurrency ?? DEFAULT_CONCURRENCY) - (this.inFlight.get(type) ?? 0);
+    if (free <= 0) return;
+    let claimed: TaskModel[];
+    try {
+      claimed = this.claim(type, free, exec.leaseMs ?? DEFAULT_LEASE_MS);
+    } catch {
+      this.armTimer(type, this.engine.clock.now() + 1000);
+      return;
+    }
+    for (const task of claimed) this.runOne(type, exec, task);
+    if (claimed.length === free) this.kick(type);
+    else this.armNext(type);
+  }
+
+  private runOne(type: string, exec: AsyncExecutor, task: TaskModel): void {
+    this.inFlight.set(type, (this.inFlight.get(type) ?? 0) + 1);
+    const done = () => {
+      this.inFlight.set(type, (this.inFlight.get(type) ?? 1) - 1);
+      this.kick(type);
+    };
+    Promise.resolve()
+      .then(() => exec.run(task, this.engine))
+      .catch((e: unknown) => this.fail(task, e))
+      .finally(done);
+  }
+
+  /** An executor threw: the task FAILS with the message (retried per its definition). */
+  private fail(task: TaskModel, e: unknown): void {
+    if (this.stopped) return;
+    const message = e instanceof Error ? e.message : String(e);
+    try {
+      this.engine.mutate(task.workflowInstanceId, (wf, out, deps) => {
+        const t = wf.tasks.find((x) => x.taskId === task.taskId);
+        if (!t || isTerminalTask(t.status)) return;
+        t.status = 'FAILED';
+        t.reasonForIncompletion = message.slice(0, 500);
+        t.endTime = deps.now;
+        t.updateTime = deps.now;
+        out.removes.push(t.taskId);
+      });
+    } catch {
+      // the workflow is gone; nothing to fail
+    }
+  }
+
+  /** Due tasks of the queue, marked started, their queue entries pushed out by the lease. */
+  private claim(type: string, count: number, leaseMs: number): TaskModel[] {
+    const engine = this.engine;
+    return engine.tx(() => {
+      const now = engine.clock.now();
+      const out: TaskModel[] = [];
+      for (const id of engine.store.peekQueue(type, now, count)) {
+        const task = engine.store.getTask(id);
+        if (!task || isTerminalTask(task.status)) {
+          engine.store.removeQueue([id]);
+          continue;
+        }
+        if (!task.startTime) task.startTime = now;
+        task.pollCount += 1;
+        task.updateTime = now;
+        engine.store.saveTask(task);
+        engine.store.pushQueue([{ taskId: id, queueName: type, dueAt: now + leaseMs, priority: task.workflowPriority }]);
+        out.push(task);
+      }
+      return out;
+    });
+  }
+
+  /** Wake up when the earliest delayed entry of the queue comes due (retry delays, leases). */
+  private armNext(type: string): void {
+    const due = this.engine.store.nextQueueDue(type, this.engine.clock.now());
+    if (due !== undefined) this.armTimer(type, due);
+  }
+
+  private armTimer(type: string, at: number): void {
+    if (this.stopped) return;
+    const cur = this.timers.get(type);
+    if (cur && cur.at <= at) return;
+    cur?.handle.cancel();
+    const handle = this.timerSource.after(Math.max(0, at - this.engine.clock.now()), () => {
+      this.timers.delete(type);
+      this.drain(type);
+    });
+    this.timers.set(type, { at, handle });
+  }
+}
