@@ -38,7 +38,7 @@ export function startWorkflow(
   def: WorkflowDef,
   taskDefs: TaskDef[] = [],
   input: JsonMap = {},
-  opts: { now?: number; jitter?: () => number } = {},
+  opts: { now?: number; jitter?: () => number; deps?: Partial<DecideDeps> } = {},
 ): CoreHarness {
   const byName = new Map(taskDefs.map((d) => [d.name, d]));
   const full = embedTaskDefs(def, (n) => byName.get(n));
@@ -47,7 +47,7 @@ export function startWorkflow(
     now: opts.now ?? T0,
     ids,
     wf: undefined as unknown as WorkflowModel,
-    deps: () => ({ now: h.now, newId: ids.newId, random: opts.jitter ?? (() => 0.5), env: {} }),
+    deps: () => ({ now: h.now, newId: ids.newId, random: opts.jitter ?? (() => 0.5), env: {}, ...(opts.deps ?? {}) }),
     decide: () => decide(h.wf, h.deps()),
     advance: (ms) => {
       h.now += ms;
