@@ -22,6 +22,10 @@ export const ConfigSchema = z.object({
   BATON_TASKDEFS_DIR: z.string().default('./taskdefs'),
   /** Workflow definitions registered at start-up (every *.json file). @default ./workflows */
   BATON_WORKFLOWS_DIR: z.string().default('./workflows'),
+  /** Wall-clock budget of one script evaluation (INLINE, SWITCH, DO_WHILE), ms. @default 4000 (Conductor's 4 s) */
+  BATON_SCRIPT_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(4000),
+  /** Heap cap of one script evaluation, MiB. @default 32 */
+  BATON_SCRIPT_MEMORY_MB: z.coerce.number().int().min(1).max(4096).default(32),
   /** Require ownerEmail on definitions, as Conductor's core default does. @default false */
   BATON_OWNER_EMAIL_MANDATORY: bool.default('false'),
 });
@@ -35,6 +39,8 @@ export type Config = Readonly<{
   taskDefsDir: string;
   workflowsDir: string;
   ownerEmailMandatory: boolean;
+  scriptTimeoutMs: number;
+  scriptMemoryBytes: number;
   /** The environment `${NAME}` expressions may read (Conductor exposes the server's env). */
   env: Readonly<Record<string, string | undefined>>;
 }>;
@@ -57,6 +63,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     taskDefsDir: c.BATON_TASKDEFS_DIR,
     workflowsDir: c.BATON_WORKFLOWS_DIR,
     ownerEmailMandatory: c.BATON_OWNER_EMAIL_MANDATORY,
+    scriptTimeoutMs: c.BATON_SCRIPT_TIMEOUT_MS,
+    scriptMemoryBytes: c.BATON_SCRIPT_MEMORY_MB * 1024 * 1024,
     env: Object.freeze({ ...env }),
   });
 }

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  await baton.ready();
   const resumed = engine.recover();
   const port = await baton.listen();
   log.info('baton engine listening', { url: `http://${config.host}:${port}/api`, db: config.dbPath, resumedWorkflows: resumed, startupMs: Date.now() - t0 });

@@ -11,6 +11,7 @@ import { MetadataService } from './runtime/metadata';
 import { realTimers, type Timers } from './runtime/timers';
 import { SystemTaskRunner } from './runtime/system-task-runner';
 import { EXECUTORS } from './runtime/executors';
+import { loadSandbox } from './adapters/sandbox';
 import { systemClock, type Clock } from './ports/clock';
 import { uuidIds, type Ids } from './ports/ids';
 import { createApiServer } from './api/app';
@@ -23,7 +24,9 @@ export interface BatonServer {
   metadata: MetadataService;
   app: ReturnType<typeof createApiServer>;
   log: winston.Logger;
-  /** Listen; resolves with the bound port. */
+  /** Resolves once the script and jq sandboxes have loaded (WASM); decide needs them. */
+  ready(): Promise<void>;
+  /** Listen (after `ready`); resolves with the bound port. */
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -48,6 +51,9 @@ export function createBaton(o: CreateOptions): BatonServer {
   const metrics = createMetrics(engine.bus, store);
   logEngineEvents(engine.bus, log);
   const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log });
+  let loading: Promise<void> | undefined;
+  const ready = () =>
+    (loading ??= loadSandbox({ timeoutMs: o.config.scriptTimeoutMs, memoryBytes: o.config.scriptMemoryBytes }).then((sb) => engine.setSandbox(sb)));
   let server: Server | undefined;
   const sockets = new Set<import('node:net').Socket>();
   return {
@@ -55,7 +61,9 @@ export function createBaton(o: CreateOptions): BatonServer {
     metadata,
     app,
     log,
-    listen(port = o.config.port, host = o.config.host) {
+    ready,
+    async listen(port = o.config.port, host = o.config.host) {
+      await ready();
       return new Promise((resolve, reject) => {
         server = app.listen(port, host);
         server.keepAliveTimeout = 65_000;

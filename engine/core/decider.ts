@@ -46,13 +46,15 @@ function decideOnce(wf: WorkflowModel, deps: DecideDeps, out: Outcome): boolean 
 
   let changed = false;
   const candidates = new Map<string, TaskModel>();
+  /** Instances system tasks add while executing (a DO_WHILE's next iteration). */
+  const added: TaskModel[] = [];
   const ctx: SystemTaskContext = {
     wf,
     deps,
     out,
     createTasks: (node, iteration) => createTasks(wf, node, ctx, iteration),
     scheduleTasks: (tasks) => {
-      for (const t of tasks) candidates.set(t.referenceTaskName, t);
+      added.push(...tasks);
     },
   };
 
@@ -69,11 +71,7 @@ function decideOnce(wf: WorkflowModel, deps: DecideDeps, out: Outcome): boolean 
   const executedRefs = new Set(wf.tasks.filter((t) => t.executed).map((t) => t.referenceTaskName));
   const pending = wf.tasks.filter((t) => !t.retried && t.status !== 'SKIPPED' && !t.executed);
   for (const task of pending) {
-    if (!isTerminalTask(task.status)) {
-      if (applyTaskTimeouts(wf, task, now, out)) changed = true;
-      const sys = SYSTEM_TASKS[task.taskType];
-      if (sys?.execute && !isTerminalTask(task.status) && sys.execute(task, ctx)) changed = true;
-    }
+    if (!isTerminalTask(task.status) && applyTaskTimeouts(wf, task, now, out)) changed = true;
     if (isTerminalTask(task.status) && !isSuccessfulTask(task.status)) {
       const attempt = retryOrAbsorb(wf, task, deps);
       if (attempt) {
@@ -105,6 +103,18 @@ function decideOnce(wf: WorkflowModel, deps: DecideDeps, out: Outcome): boolean 
   }
   if (toSchedule.length > 0) {
     schedule(wf, toSchedule, ctx);
+    changed = true;
+  }
+  // As in WorkflowExecutor.decide: sync system tasks run after this round's tasks are scheduled,
+  // so a DO_WHILE or JOIN sees the retry attempts and successors created above.
+  for (const task of wf.tasks) {
+    if (task.retried || task.executed || isTerminalTask(task.status)) continue;
+    const sys = SYSTEM_TASKS[task.taskType];
+    if (sys?.execute && sys.execute(task, ctx)) changed = true;
+  }
+  if (added.length > 0) {
+    const have = new Set(wf.tasks.map((t) => `${t.referenceTaskName}#${t.retryCount}`));
+    schedule(wf, added.filter((t) => !have.has(`${t.referenceTaskName}#${t.retryCount}`)), ctx);
     changed = true;
   }
   return changed;
@@ -143,8 +153,10 @@ function nextTasks(wf: WorkflowModel, task: TaskModel, ctx: SystemTaskContext): 
   const node = skipSkipped(wf, nextTaskNode(wf.workflowDefinition.tasks, task.referenceTaskName));
   if (!node) return [];
   if (taskTypeOf(node) === 'DO_WHILE' && wf.tasks.some((t) => t.referenceTaskName === node.taskReferenceName)) return [];
-  const next = createTasks(wf, node, ctx, task.iteration);
-  if (task.iteration <= 0) return next;
+  // A DO_WHILE's own iteration counts its loop; what follows the loop is outside it.
+  const iteration = task.taskType === 'DO_WHILE' ? 0 : task.iteration;
+  const next = createTasks(wf, node, ctx, iteration);
+  if (iteration <= 0) return next;
   const present = new Set(wf.tasks.filter((t) => t.status === 'IN_PROGRESS' || isTerminalTask(t.status)).map((t) => t.referenceTaskName));
   return next.filter((t) => !present.has(t.referenceTaskName));
 }

@@ -36,7 +36,7 @@ export interface SandboxLimits {
   memoryBytes: number;
 }
 
-export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 4000, memoryBytes: 64 * 1024 * 1024 };
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { timeoutMs: 4000, memoryBytes: 32 * 1024 * 1024 };
 
 /** Used when no engine is wired in (pure unit tests): every evaluation fails with this reason. */
 export const unavailableScripts: ScriptEngine = {

@@ -136,6 +136,8 @@ export class Engine {
       scripts: this.sandbox?.scripts,
       jq: this.sandbox?.jq,
       workflowState: (id) => this.childState(id),
+      taskDef: (name) => this.store.getTaskDef(name),
+      latestWorkflowVersion: (name) => this.store.getWorkflowDef(name)?.version,
       maxVariablesBytes: this.maxVariablesBytes,
     };
   }

@@ -8,12 +8,49 @@
  * QuickJS's stack check fires; that leaves the WASM instance in an undefined state, so the module
  * is abandoned and replaced by a standby instance loaded in the background.
  */
-import { isFail, newQuickJSWASMModule, type QuickJSContext, type QuickJSHandle, type QuickJSWASMModule } from 'quickjs-emscripten';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  isFail,
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  RELEASE_SYNC,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSSyncVariant,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten';
 import type { ScriptEngine, ScriptResult, SandboxLimits } from '../../ports/sandbox';
 
 /** QuickJS stack cap. Small on purpose: WASM frames also consume the host (V8) stack. */
 const MAX_STACK_BYTES = 48 * 1024;
 const FILENAME = 'script.js';
+
+/**
+ * The release-sync variant, but loading its CommonJS Emscripten glue with require(): the stock
+ * variant uses a dynamic import(), which Jest's module sandbox refuses. The .wasm file is read once.
+ */
+let variant: QuickJSSyncVariant | undefined;
+function quickJsVariant(): QuickJSSyncVariant {
+  if (variant) return variant;
+  const from = { paths: [dirname(require.resolve('quickjs-emscripten'))] };
+  const gluePath = require.resolve('@jitl/quickjs-wasmfile-release-sync/emscripten-module', from);
+  const wasmPath = require.resolve('@jitl/quickjs-wasmfile-release-sync/wasm', from);
+  const wasm = readFileSync(wasmPath);
+  const wasmBinary = wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer;
+  const base: QuickJSSyncVariant = {
+    ...RELEASE_SYNC,
+    importModuleLoader: () => Promise.resolve(require(gluePath) as Awaited<ReturnType<QuickJSSyncVariant['importModuleLoader']>>),
+  };
+  variant = newVariant(base, {
+    wasmBinary,
+  });
+  return variant;
+}
+
+function newQuickJSWASMModule(): Promise<QuickJSWASMModule> {
+  return newQuickJSWASMModuleFromVariant(quickJsVariant());
+}
 
 /** The live WASM instance plus a standby one, so a poisoned instance can be swapped synchronously. */
 class ModulePool {

@@ -12,7 +12,7 @@
  * - `cancel` runs when the workflow cancels the instance (a sub-workflow is terminated).
  * - `wakeAt` tells the sweeper when the task needs a decide without any outside event (WAIT).
  */
-import type { JsonMap, TaskModel, WorkflowModel, WorkflowTask } from '../model';
+import type { JsonMap, TaskDef, TaskModel, WorkflowModel, WorkflowTask } from '../model';
 import type { FactoryDeps } from '../task-factory';
 import type { Outcome } from '../outcome';
 import type { JqEngine, ScriptEngine } from '../../ports/sandbox';
@@ -36,6 +36,10 @@ export interface SystemDeps extends FactoryDeps {
   jq?: JqEngine;
   /** Read another execution's state (a sub-workflow's child); undefined when it does not exist. */
   workflowState?: (workflowId: string) => ChildState | undefined;
+  /** A registered task definition (tasks created at run time: dynamic forks, DYNAMIC). */
+  taskDef?: (name: string) => TaskDef | undefined;
+  /** Latest registered version of a workflow definition (SUB_WORKFLOW without a version). */
+  latestWorkflowVersion?: (name: string) => number | undefined;
   /** Largest serialized workflow.variables, in bytes (Conductor: 256 KB). */
   maxVariablesBytes?: number;
 }
