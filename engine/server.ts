@@ -11,6 +11,7 @@ import { MetadataService } from './runtime/metadata';
 import { realTimers, type Timers } from './runtime/timers';
 import { SystemTaskRunner } from './runtime/system-task-runner';
 import { EXECUTORS } from './runtime/executors';
+import { EventProcessor } from './runtime/event-processor';
 import { loadSandbox } from './adapters/sandbox';
 import { systemClock, type Clock } from './ports/clock';
 import { uuidIds, type Ids } from './ports/ids';
@@ -48,6 +49,8 @@ export function createBaton(o: CreateOptions): BatonServer {
   const metadata = new MetadataService(engine, o.config.env, o.config.ownerEmailMandatory);
   const runner = new SystemTaskRunner(engine, EXECUTORS, o.timers ?? realTimers);
   runner.start();
+  const eventProcessor = new EventProcessor(engine, log);
+  eventProcessor.start();
   const metrics = createMetrics(engine.bus, store);
   logEngineEvents(engine.bus, log);
   const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log });
@@ -77,6 +80,7 @@ export function createBaton(o: CreateOptions): BatonServer {
     },
     async close() {
       runner.stop();
+      eventProcessor.stop();
       engine.stop();
       if (server) {
         await new Promise<void>((resolve) => {

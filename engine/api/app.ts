@@ -9,6 +9,7 @@ import type { Metrics } from '../observability/metrics';
 import { metadataRoutes } from './routes/metadata';
 import { workflowRoutes } from './routes/workflow';
 import { taskRoutes } from './routes/tasks';
+import { eventRoutes } from './routes/event';
 import { healthRoutes, miscRoutes } from './routes/health';
 import { apiNotFound, errorHandler, type ErrorLogger } from './errors';
 
@@ -41,6 +42,7 @@ export function createApiServer(o: ApiOptions): express.Express {
   app.use('/api/metadata', metadataRoutes(o.engine, o.metadata));
   app.use('/api/workflow', workflowRoutes(o.engine, o.env));
   app.use('/api/tasks', taskRoutes(o.engine));
+  app.use('/api/event', eventRoutes(o.engine));
   app.use('/api', miscRoutes(o.engine));
   app.use('/api', apiNotFound);
   app.use(apiNotFound);

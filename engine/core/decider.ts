@@ -12,6 +12,7 @@ import { newWorkerTask, queueNameOf, retryAttempt, taskDefOf } from './task-fact
 import { allowedRetries, canRetry, retryDelaySeconds, retryJitterMs } from './retry';
 import { applyTaskTimeouts, checkWorkflowTimeout, nextCheckAt } from './timeouts';
 import { nextTaskNode } from './next-task';
+import { queuePushFor } from './queueing';
 import { cancelNonTerminalTasks, endWorkflow } from './workflow-end';
 import { SYSTEM_TASKS, type SystemDeps, type SystemTaskContext } from './system-tasks';
 
@@ -187,13 +188,8 @@ function schedule(wf: WorkflowModel, tasks: TaskModel[], ctx: SystemTaskContext)
     ctx.out.events.push({ type: 'task:scheduled', data: { workflowId: wf.workflowId, taskId: t.taskId, taskType: t.taskType, ref: t.referenceTaskName } });
     const jitter = (t as TaskModel & { jitterMs?: number }).jitterMs ?? 0;
     delete (t as TaskModel & { jitterMs?: number }).jitterMs;
-    if (t.status !== 'SCHEDULED') continue;
-    const dueAt = ctx.deps.now + t.callbackAfterSeconds * 1000 + jitter;
-    if (isWorkerTaskType(taskTypeOf(t.workflowTask))) {
-      ctx.out.pushes.push({ taskId: t.taskId, queueName: queueNameOf(t), dueAt, priority: wf.priority });
-    } else if (SYSTEM_TASKS[t.taskType]?.async) {
-      ctx.out.pushes.push({ taskId: t.taskId, queueName: t.taskType, dueAt, priority: wf.priority });
-    }
+    const push = queuePushFor(t, wf, ctx.deps.now + t.callbackAfterSeconds * 1000 + jitter);
+    if (push) ctx.out.pushes.push(push);
   }
 }
 

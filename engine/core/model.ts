@@ -124,6 +124,8 @@ export interface TaskModel {
   rateLimitFrequencyInSeconds: number;
   isolationGroupId?: string;
   executionNameSpace?: string;
+  /** WAIT: epoch ms at which the task completes by itself (Conductor's waitTimeout); absent = never. */
+  waitUntil?: number;
   /** The definition node (with the embedded taskDefinition). */
   workflowTask: WorkflowTask;
   /** Bumped on every stored change; a stale writer loses. */

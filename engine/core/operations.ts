@@ -11,6 +11,7 @@ import { adHocTaskDef, isWorkerTaskType, taskTypeOf, withTaskDefDefaults, withWo
 import { queueNameOf, retryAttempt, type FactoryDeps } from './task-factory';
 import { findNode } from './next-task';
 import { endWorkflow } from './workflow-end';
+import { queuePushFor } from './queueing';
 
 export interface StartInput {
   input: JsonMap;
@@ -128,7 +129,9 @@ export function restart(wf: WorkflowModel, latestDef: WorkflowDef | undefined, n
   resetForRerun(wf, now);
 }
 
-/** Retry from the last failed tasks: each gets a new attempt. */
+const RETRIED_IN_PLACE = new Set(['DO_WHILE', 'FORK', 'JOIN', 'EXCLUSIVE_JOIN']);
+
+/** Retry from the last failed tasks: each gets a new attempt (loops, forks and joins resume in place). */
 export function retry(wf: WorkflowModel, deps: FactoryDeps, out: Outcome): TaskModel[] {
   if (!isTerminalWorkflow(wf.status)) throw new NotFoundError(`Workflow is still running.  status=${wf.status}`);
   if (wf.tasks.length === 0) throw new ConflictError('Workflow has not started yet');
@@ -138,11 +141,22 @@ export function retry(wf: WorkflowModel, deps: FactoryDeps, out: Outcome): TaskM
   if (retriable.length === 0 && wf.status !== 'TIMED_OUT') {
     throw new ConflictError('There are no retryable tasks! Use restart if you want to attempt entire workflow execution again.');
   }
-  const attempts = retriable.map((t) => {
+  const attempts: TaskModel[] = [];
+  for (const t of retriable) {
+    if (RETRIED_IN_PLACE.has(t.taskType)) {
+      // Loops, forks and joins resume in place: same task id, re-evaluated by the decider.
+      t.status = 'IN_PROGRESS';
+      t.retryCount += 1;
+      t.executed = false;
+      t.endTime = 0;
+      t.reasonForIncompletion = undefined;
+      t.updateTime = deps.now;
+      continue;
+    }
     t.retried = true;
     t.updateTime = deps.now;
-    return retryAttempt(wf, t, 0, deps);
-  });
+    attempts.push(retryAttempt(wf, t, 0, deps));
+  }
   const failedRefs = wf.failedReferenceTaskNames;
   const failedNames = wf.failedTaskNames;
   resetForRerun(wf, deps.now);
@@ -186,9 +200,9 @@ export function rerun(wf: WorkflowModel, req: RerunRequest, deps: FactoryDeps, o
   from.scheduledTime = deps.now;
   from.updateTime = deps.now;
   resetForRerun(wf, deps.now);
-  if (isWorkerTaskType(taskTypeOf(from.workflowTask))) {
-    out.pushes.push({ taskId: from.taskId, queueName: queueNameOf(from), dueAt: deps.now, priority: wf.priority });
-  }
+  from.subWorkflowId = undefined;
+  const push = queuePushFor(from, wf, deps.now);
+  if (push) out.pushes.push(push);
 }
 
 export interface SkipRequest {
@@ -257,9 +271,8 @@ function appendScheduled(wf: WorkflowModel, tasks: TaskModel[], deps: FactoryDep
   for (const t of tasks) {
     t.seq = ++seq;
     wf.tasks.push(t);
-    if (!isTerminalTask(t.status) && isWorkerTaskType(taskTypeOf(t.workflowTask))) {
-      out.pushes.push({ taskId: t.taskId, queueName: queueNameOf(t), dueAt: deps.now + t.callbackAfterSeconds * 1000, priority: wf.priority });
-    }
+    const push = queuePushFor(t, wf, deps.now + t.callbackAfterSeconds * 1000);
+    if (push) out.pushes.push(push);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { TaskDef, TaskExecLog, TaskModel, WorkflowDef, WorkflowModel } from '../core/model';
 import type { QueuePush } from '../core/outcome';
+import type { EventHandler } from '../core/event-handler';
 
 export interface PollDataRow {
   queueName: string;
@@ -77,4 +78,12 @@ export interface Store {
   pollData(taskType?: string): PollDataRow[];
   countInProgress(taskDefName: string): number;
   countStartedSince(taskDefName: string, since: number): number;
+
+  putEventHandler(handler: EventHandler): void;
+  getEventHandler(name: string): EventHandler | undefined;
+  /** All handlers, by name. */
+  listEventHandlers(): EventHandler[];
+  /** Handlers for one event string (`activeOnly`: active ones only), by name. */
+  eventHandlersFor(event: string, activeOnly: boolean): EventHandler[];
+  deleteEventHandler(name: string): boolean;
 }

@@ -72,6 +72,7 @@ export class Engine {
   private sandbox?: { scripts: ScriptEngine; jq: JqEngine };
   private readonly maxVariablesBytes: number;
   private readonly queueListeners = new Set<(queueName: string) => void>();
+  private readonly eventMessageListeners = new Set<(m: { queue: string; payload: Record<string, unknown> }) => void>();
   private sweepTimer?: { at: number; handle: TimerHandle };
   private readonly lastPoll = new Map<string, number>();
   private readonly changeListeners = new Map<string, Set<() => void>>();
@@ -122,6 +123,12 @@ export class Engine {
     return () => this.queueListeners.delete(fn);
   }
 
+  /** Called with every message an EVENT task published, after the commit (event processor). */
+  onEventMessage(fn: (m: { queue: string; payload: Record<string, unknown> }) => void): () => void {
+    this.eventMessageListeners.add(fn);
+    return () => this.eventMessageListeners.delete(fn);
+  }
+
   newId(): string {
     return this.ids.newId();
   }
@@ -135,14 +142,15 @@ export class Engine {
       isQueueActive: (q) => (this.lastPoll.get(q) ?? 0) >= this.clock.now() - 10_000,
       scripts: this.sandbox?.scripts,
       jq: this.sandbox?.jq,
-      workflowState: (id) => this.childState(id),
+      workflowState: (id) => this.workflowState(id),
       taskDef: (name) => this.store.getTaskDef(name),
       latestWorkflowVersion: (name) => this.store.getWorkflowDef(name)?.version,
       maxVariablesBytes: this.maxVariablesBytes,
     };
   }
 
-  private childState(id: string): ChildState | undefined {
+  /** A workflow's status and output without loading its tasks. */
+  workflowState(id: string): ChildState | undefined {
     const h = this.store.workflowHeader(id);
     if (!h) return undefined;
     return {
@@ -210,6 +218,17 @@ export class Engine {
     const p = this.pending;
     this.pending = emptyAfterCommit();
     for (const out of p.outcomes) for (const e of out.events) this.bus.publish(e);
+    for (const out of p.outcomes) {
+      for (const m of out.eventMessages) {
+        for (const l of this.eventMessageListeners) {
+          try {
+            l(m);
+          } catch {
+            // a listener's failure must not undo or block the committed operation
+          }
+        }
+      }
+    }
     for (const q of p.wake) {
       this.longPoll.wake(q);
       for (const l of this.queueListeners) l(q);

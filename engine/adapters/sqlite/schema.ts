@@ -38,4 +38,7 @@ CREATE INDEX IF NOT EXISTS task_logs_task ON task_logs (task_id, n);
 CREATE TABLE IF NOT EXISTS poll_data (
   queue_name TEXT NOT NULL, domain TEXT NOT NULL, worker_id TEXT, last_poll_time INTEGER NOT NULL,
   PRIMARY KEY (queue_name, domain));
+CREATE TABLE IF NOT EXISTS event_handlers (
+  name TEXT PRIMARY KEY, event TEXT NOT NULL, active INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_handlers_event ON event_handlers (event, active);
 `;

@@ -10,6 +10,7 @@ import type { TaskDef, TaskExecLog, TaskModel, WorkflowDef, WorkflowModel } from
 import type { QueuePush } from '../../core/outcome';
 import type { PollDataRow, Store, WorkflowRowFilter } from '../../ports/store';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import type { EventHandler } from '../../core/event-handler';
 
 interface Snapshot {
   wfJson: string;
@@ -296,5 +297,34 @@ export class SqliteStore implements Store {
   }
   countStartedSince(taskDefName: string, since: number): number {
     return (this.st.startedSince.get(taskDefName, since) as Row).c as number;
+  }
+
+  // ---- event handlers (statements prepared on first use) ---------------------------------------
+  private evSt?: Record<string, Database.Statement>;
+  private ev(): Record<string, Database.Statement> {
+    return (this.evSt ??= {
+      put: this.db.prepare('INSERT INTO event_handlers (name, event, active, json) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET event = excluded.event, active = excluded.active, json = excluded.json'),
+      get: this.db.prepare('SELECT json FROM event_handlers WHERE name = ?'),
+      list: this.db.prepare('SELECT json FROM event_handlers ORDER BY name'),
+      byEvent: this.db.prepare('SELECT json FROM event_handlers WHERE event = ? ORDER BY name'),
+      byEventActive: this.db.prepare('SELECT json FROM event_handlers WHERE event = ? AND active = 1 ORDER BY name'),
+      del: this.db.prepare('DELETE FROM event_handlers WHERE name = ?'),
+    });
+  }
+  putEventHandler(handler: EventHandler): void {
+    this.ev().put.run(handler.name, handler.event, handler.active ? 1 : 0, JSON.stringify(handler));
+  }
+  getEventHandler(name: string): EventHandler | undefined {
+    const r = this.ev().get.get(name) as Row | undefined;
+    return r ? (JSON.parse(r.json as string) as EventHandler) : undefined;
+  }
+  listEventHandlers(): EventHandler[] {
+    return (this.ev().list.all() as Row[]).map((r) => JSON.parse(r.json as string) as EventHandler);
+  }
+  eventHandlersFor(event: string, activeOnly: boolean): EventHandler[] {
+    return ((activeOnly ? this.ev().byEventActive : this.ev().byEvent).all(event) as Row[]).map((r) => JSON.parse(r.json as string) as EventHandler);
+  }
+  deleteEventHandler(name: string): boolean {
+    return this.ev().del.run(name).changes > 0;
   }
 }

@@ -147,10 +147,16 @@ export const doWhileTask: SystemTask = {
         break;
       }
     }
+    // Conductor persists a DO_WHILE only when execute reports a change: while the iteration
+    // runs, the stored output keeps what the last change wrote.
+    const before = { ...dw.outputData };
     dw.outputData[String(dw.iteration)] = outputs;
     dropOldIterations(dw, ctx, inLoop);
     if (failure !== undefined) return finishTask(dw, ctx, 'FAILED', failure);
-    if (!iterationComplete(dw, tasks, inLoop)) return false;
+    if (!iterationComplete(dw, tasks, inLoop)) {
+      dw.outputData = before;
+      return false;
+    }
     const go = shouldContinue(dw, ctx, inLoop);
     if (!go.ok) {
       return finishTask(dw, ctx, 'FAILED_WITH_TERMINAL_ERROR', `Unable to evaluate condition ${dw.workflowTask.loopCondition}, exception ${go.error}`);

@@ -123,6 +123,10 @@ export function applyHttpError(task: TaskModel, message: string, now: number): v
 export const httpTask: SystemTask = {
   async: true,
   schedule(node, ctx, opts) {
-    return [newSystemTask(node, ctx, { ...opts, status: 'SCHEDULED' })];
+    const t = newSystemTask(node, ctx, { ...opts, status: 'SCHEDULED' });
+    // HTTPTaskMapper records the node's asyncComplete in the input (an input flag also counts here)
+    t.inputData.asyncComplete = node.asyncComplete === true || t.inputData.asyncComplete === true;
+    t.callbackAfterSeconds = Math.max(0, Number(node.startDelay ?? 0) || 0);
+    return [t];
   },
 };
