@@ -1,7 +1,8 @@
 /**
  * Opt-in strict check of definition files, beyond what Conductor rejects at registration:
  * a FORK_JOIN not followed by a JOIN, joinOn refs that do not exist, a SUB_WORKFLOW without a
- * name, a SIMPLE task with no task definition among the files checked.
+ * name or naming a workflow not among the files, INLINE scripts and loop conditions that do not
+ * parse, jq queries that do not compile, a SIMPLE task with no task definition among the files.
  *
  *   npm run lint:defs                 # taskdefs/ and workflows/
  *   npm run lint:defs -- DIR_OR_FILE… # other files
@@ -10,13 +11,15 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { lintWorkflowDef, validateTaskDef, validateWorkflowDef } from '../engine/core/validation';
 import type { TaskDef, WorkflowDef } from '../engine/core/model';
+import { loadSandbox } from '../engine/adapters/sandbox';
 
 function jsonFiles(p: string): string[] {
   if (!statSync(p).isDirectory()) return [p];
   return readdirSync(p).filter((f) => f.endsWith('.json')).sort().map((f) => join(p, f));
 }
 
-function main(): number {
+async function main(): Promise<number> {
+  const { scripts, jq } = await loadSandbox();
   const args = process.argv.slice(2);
   const files = (args.length ? args : ['taskdefs', 'workflows']).flatMap(jsonFiles);
   const taskDefs: TaskDef[] = [];
@@ -43,12 +46,14 @@ function main(): number {
     }
   }
   const known = new Set(taskDefs.map((t) => t.name));
+  const knownWorkflows = new Set(workflows.map((w) => w.def.name));
+  const checkScript = (src: string) => scripts.syntaxError(src) ?? undefined;
   for (const { file, def } of workflows) {
-    for (const v of validateWorkflowDef(def)) report(file, `${v.path}: ${v.message}`);
-    for (const v of lintWorkflowDef(def, known)) report(file, `lint ${v.path}: ${v.message}`);
+    for (const v of validateWorkflowDef(def, { checkScript })) report(file, `${v.path}: ${v.message}`);
+    for (const v of lintWorkflowDef(def, known, { knownWorkflows, scripts, jq })) report(file, `lint ${v.path}: ${v.message}`);
   }
   console.log(`${files.length} files, ${taskDefs.length} task definitions, ${workflows.length} workflows, ${problems} problems`);
   return problems ? 1 : 0;
 }
 
-process.exit(main());
+main().then((code) => process.exit(code));

@@ -22,6 +22,7 @@
  * Pure: no I/O, no process.env; the caller passes env names, registered defs and a script
  * checker in.
  */
+import type { JqEngine, ScriptEngine } from '../ports/sandbox';
 import type { TaskDef, WorkflowDef } from './model';
 
 export interface Violation {
@@ -654,7 +655,18 @@ function forEachTaskList(list: unknown, listPath: string, visit: (list: unknown[
 }
 
 /** Opt-in strict lint (NOT used at registration, Conductor does not reject these): FORK_JOIN not followed by a JOIN, JOIN joinOn refs that don't exist, SUB_WORKFLOW without name or inline def, SIMPLE task with no registered TaskDef (given a set of known task def names). */
-export function lintWorkflowDef(def: WorkflowDef, knownTaskDefs: Set<string>): Violation[] {
+export interface LintOptions {
+  /** Workflow names that exist (registered or among the files checked): SUB_WORKFLOW names are checked against them. */
+  knownWorkflows?: Set<string>;
+  /** JavaScript syntax check: INLINE expressions and DO_WHILE loop conditions. */
+  scripts?: Pick<ScriptEngine, 'syntaxError'>;
+  /** jq compile check: literal JSON_JQ_TRANSFORM queryExpressions. */
+  jq?: Pick<JqEngine, 'compileError'>;
+}
+
+const literal = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '' && !v.includes('${');
+
+export function lintWorkflowDef(def: WorkflowDef, knownTaskDefs: Set<string>, opts: LintOptions = {}): Violation[] {
   const out: Violation[] = [];
   const root: unknown = def;
   if (!isObj(root) || !Array.isArray(root.tasks)) return out;
@@ -687,6 +699,25 @@ export function lintWorkflowDef(def: WorkflowDef, knownTaskDefs: Set<string>): V
         if (!isObj(p) || (!nonEmptyString(p.name) && !present(p.workflowDefinition))) {
           push(out, `${path}.subWorkflowParam`, `SUB_WORKFLOW task ${ref} has neither subWorkflowParam.name nor subWorkflowParam.workflowDefinition`);
         }
+      }
+      const input: Obj = isObj(t.inputParameters) ? t.inputParameters : {};
+      if (type === 'SUB_WORKFLOW' && opts.knownWorkflows && isObj(t.subWorkflowParam)) {
+        const name = t.subWorkflowParam.name;
+        if (literal(name) && !present(t.subWorkflowParam.workflowDefinition) && !opts.knownWorkflows.has(name)) {
+          push(out, `${path}.subWorkflowParam.name`, `SUB_WORKFLOW task ${ref} starts workflow ${name}, which is not defined`, name);
+        }
+      }
+      if (type === 'INLINE' && opts.scripts && literal(input.expression) && (input.evaluatorType ?? 'javascript') !== 'value-param') {
+        const error = opts.scripts.syntaxError(input.expression);
+        if (error) push(out, `${path}.inputParameters.expression`, `INLINE task ${ref}: the script does not parse: ${error}`);
+      }
+      if (type === 'DO_WHILE' && opts.scripts && literal(t.loopCondition)) {
+        const error = opts.scripts.syntaxError(t.loopCondition);
+        if (error) push(out, `${path}.loopCondition`, `DO_WHILE task ${ref}: the loop condition does not parse: ${error}`);
+      }
+      if (type === 'JSON_JQ_TRANSFORM' && opts.jq && literal(input.queryExpression)) {
+        const error = opts.jq.compileError(input.queryExpression);
+        if (error) push(out, `${path}.inputParameters.queryExpression`, `JSON_JQ_TRANSFORM task ${ref}: the jq query does not compile: ${error}`);
       }
       if (type === 'SIMPLE' && nonEmptyString(t.name) && !isObj(t.taskDefinition) && !knownTaskDefs.has(t.name)) {
         push(

@@ -3,7 +3,7 @@
  * start-up loader of taskdefs/ and workflows/.
  */
 import type { TaskDef, WorkflowDef } from '../core/model';
-import { validateTaskDef, validateWorkflowDef } from '../core/validation';
+import { lintWorkflowDef, validateTaskDef, validateWorkflowDef, type Violation } from '../core/validation';
 import { ConflictError, NotFoundError, ValidationError, BadRequestError } from '../core/errors';
 import type { Engine } from './engine';
 
@@ -42,13 +42,39 @@ export class MetadataService {
     });
   }
 
-  private check(def: unknown, prefix: string): void {
-    const violations = validateWorkflowDef(def, { pathPrefix: prefix, env: this.env, ownerEmailMandatory: this.ownerEmailMandatory });
+  /**
+   * Conductor's registration checks (JavaScript of SWITCH/DECISION syntax-checked in the
+   * sandbox); with `strict`, also Baton's lint: fork without join, unknown joinOn refs and
+   * sub-workflows, INLINE / loop conditions that don't parse, jq that doesn't compile, SIMPLE
+   * tasks without a task definition.
+   */
+  validate(def: unknown, prefix: string, strict = false): Violation[] {
+    const { scripts, jq } = this.engine.deps();
+    const checkScript = scripts ? (src: string) => scripts.syntaxError(src) ?? undefined : undefined;
+    const out = validateWorkflowDef(def, {
+      pathPrefix: prefix,
+      env: this.env,
+      ownerEmailMandatory: this.ownerEmailMandatory,
+      checkScript,
+      getTaskDef: (n) => this.engine.store.getTaskDef(n),
+    });
+    if (strict && out.length === 0) {
+      const store = this.engine.store;
+      const knownTaskDefs = new Set(store.listTaskDefs().map((d) => d.name));
+      const knownWorkflows = new Set(store.listWorkflowDefs().map((d) => d.name));
+      if (typeof (def as WorkflowDef).name === 'string') knownWorkflows.add((def as WorkflowDef).name);
+      out.push(...lintWorkflowDef(def as WorkflowDef, knownTaskDefs, { knownWorkflows, scripts, jq }));
+    }
+    return out;
+  }
+
+  private check(def: unknown, prefix: string, strict: boolean): void {
+    const violations = this.validate(def, prefix, strict);
     if (violations.length) throw new ValidationError(violations);
   }
 
-  registerWorkflowDef(def: WorkflowDef, overwrite: boolean): void {
-    this.check(def, 'registerWorkflowDef.workflowDef');
+  registerWorkflowDef(def: WorkflowDef, overwrite: boolean, strict = false): void {
+    this.check(def, 'registerWorkflowDef.workflowDef', strict);
     const version = def.version ?? 1;
     this.engine.tx(() => {
       const prior = this.engine.store.getWorkflowDef(def.name, version);
@@ -58,8 +84,8 @@ export class MetadataService {
     });
   }
 
-  upsertWorkflowDefs(defs: WorkflowDef[]): BulkResponse {
-    const violations = defs.flatMap((d, i) => validateWorkflowDef(d, { pathPrefix: `updateWorkflowDefs.workflowDefs[${i}]`, env: this.env, ownerEmailMandatory: this.ownerEmailMandatory }));
+  upsertWorkflowDefs(defs: WorkflowDef[], strict = false): BulkResponse {
+    const violations = defs.flatMap((d, i) => this.validate(d, `updateWorkflowDefs.workflowDefs[${i}]`, strict));
     if (violations.length) throw new ValidationError(violations);
     const res: BulkResponse = { bulkErrorResults: {}, bulkSuccessfulResults: [] };
     this.engine.tx(() => {

@@ -42,18 +42,19 @@ export function metadataRoutes(engine: Engine, meta: MetadataService): Router {
   });
 
   r.post('/workflow/validate', (req, res) => {
-    throwIfAny(validateWorkflowDef(req.body, { pathPrefix: 'validateWorkflowDef.workflowDef', env: meta.env }));
+    throwIfAny(meta.validate(req.body, 'validateWorkflowDef.workflowDef', boolParam(req.query.strict, false)));
     res.status(200).end();
   });
 
   r.post('/workflow', (req, res) => {
-    meta.registerWorkflowDef(req.body as WorkflowDef, boolParam(req.query.overwrite, false));
+    // `strict=true` (Baton's opt-in) adds the lint checks Conductor does not make at registration.
+    meta.registerWorkflowDef(req.body as WorkflowDef, boolParam(req.query.overwrite, false), boolParam(req.query.strict, false));
     res.status(200).end();
   });
 
   r.put('/workflow', (req, res) => {
     if (!Array.isArray(req.body)) throw new BadRequestError('Request body must be a JSON array of workflow definitions');
-    res.json(meta.upsertWorkflowDefs(req.body as WorkflowDef[]));
+    res.json(meta.upsertWorkflowDefs(req.body as WorkflowDef[], boolParam(req.query.strict, false)));
   });
 
   r.get('/workflow/names-and-versions', (_req, res) => {
