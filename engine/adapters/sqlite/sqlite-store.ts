@@ -2,6 +2,11 @@
  * The SQLite store (better-sqlite3, WAL). Executions are one row per workflow plus one row per
  * task, each holding its JSON; indexed columns serve lookups and queue pops. The store remembers
  * the JSON it loaded per execution so a save writes only the rows that changed.
+ *
+ * Executions loaded inside a transaction stay in a small write-through cache: this process is
+ * the database's only writer (exclusive lock), so the cached object is exactly what was last
+ * committed. A transaction that rolls back evicts every execution it touched. Reads outside a
+ * transaction always parse a fresh copy, so callers may keep or change it freely.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -15,7 +20,17 @@ import type { EventHandler } from '../../core/event-handler';
 interface Snapshot {
   wfJson: string;
   defJson: string;
+  /** Per task: its JSON without `workflowTask` (the definition node never changes after creation). */
   tasks: Map<string, string>;
+}
+
+/** How many executions the write-through cache keeps. */
+const HOT_LIMIT = 256;
+
+/** A task's JSON without its (immutable) definition node: what a save compares. */
+function lightJson(t: TaskModel): string {
+  const { workflowTask: _node, ...rest } = t;
+  return JSON.stringify(rest);
 }
 
 type Row = Record<string, unknown>;
@@ -30,6 +45,10 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly snaps = new WeakMap<WorkflowModel, Snapshot>();
+  /** Executions loaded or saved inside transactions, by id, least recently used first. */
+  private readonly hot = new Map<string, WorkflowModel>();
+  /** Ids the current transaction loaded or wrote through the cache (evicted on rollback). */
+  private readonly touched = new Set<string>();
   private readonly st: Record<string, Database.Statement>;
 
   constructor(opts: SqliteStoreOptions) {
@@ -98,7 +117,21 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      for (const id of this.touched) this.hot.delete(id);
+      throw e;
+    } finally {
+      this.touched.clear();
+    }
+  }
+
+  private remember(wf: WorkflowModel): void {
+    this.hot.delete(wf.workflowId);
+    this.hot.set(wf.workflowId, wf);
+    this.touched.add(wf.workflowId);
+    while (this.hot.size > HOT_LIMIT) this.hot.delete(this.hot.keys().next().value as string);
   }
 
   close(): void {
@@ -134,6 +167,14 @@ export class SqliteStore implements Store {
   }
 
   loadWorkflow(id: string): WorkflowModel | undefined {
+    const inTx = this.db.inTransaction;
+    if (inTx) {
+      const cached = this.hot.get(id);
+      if (cached) {
+        this.remember(cached);
+        return cached;
+      }
+    }
     const r = this.st.getWf.get(id) as Row | undefined;
     if (!r) return undefined;
     const wf = JSON.parse(r.json as string) as WorkflowModel;
@@ -141,10 +182,11 @@ export class SqliteStore implements Store {
     const tasks = new Map<string, string>();
     wf.tasks = (this.st.getWfTasks.all(id) as Row[]).map((tr) => {
       const t = JSON.parse(tr.json as string) as TaskModel;
-      tasks.set(t.taskId, tr.json as string);
+      tasks.set(t.taskId, lightJson(t));
       return t;
     });
     this.snaps.set(wf, { wfJson: r.json as string, defJson: r.def_json as string, tasks });
+    if (inTx) this.remember(wf);
     return wf;
   }
 
@@ -168,10 +210,10 @@ export class SqliteStore implements Store {
     const seen = new Set<string>();
     for (const t of tasks) {
       seen.add(t.taskId);
-      const json = JSON.stringify(t);
-      if (snap.tasks.get(t.taskId) === json) continue;
-      this.writeTask(t, json);
-      snap.tasks.set(t.taskId, json);
+      const light = lightJson(t);
+      if (snap.tasks.get(t.taskId) === light) continue;
+      this.writeTask(t, JSON.stringify(t));
+      snap.tasks.set(t.taskId, light);
     }
     for (const id of [...snap.tasks.keys()]) {
       if (seen.has(id)) continue;
@@ -182,6 +224,13 @@ export class SqliteStore implements Store {
     snap.wfJson = wfJson;
     snap.defJson = defJson;
     this.snaps.set(wf, snap);
+    if (this.db.inTransaction) {
+      const cached = this.hot.get(wf.workflowId);
+      if (cached && cached !== wf) this.hot.delete(wf.workflowId);
+      this.remember(wf);
+    } else {
+      this.hot.delete(wf.workflowId);
+    }
   }
 
   private writeTask(t: TaskModel, json: string): void {
@@ -189,6 +238,7 @@ export class SqliteStore implements Store {
   }
 
   deleteWorkflow(id: string): boolean {
+    this.hot.delete(id);
     const ids = (this.st.getWfTasks.all(id) as Row[]).map((r) => (JSON.parse(r.json as string) as TaskModel).taskId);
     for (const t of ids) this.st.qDel.run(t);
     this.st.logDelWf.run(id);
@@ -202,8 +252,21 @@ export class SqliteStore implements Store {
     return r ? JSON.parse(r.json as string) : undefined;
   }
 
+  /** Write one task changed outside a decide (poll, executor claim); the cached execution follows. */
   saveTask(task: TaskModel): void {
     this.writeTask(task, JSON.stringify(task));
+    const wf = this.hot.get(task.workflowInstanceId);
+    if (!wf) return;
+    if (!this.db.inTransaction) {
+      this.hot.delete(wf.workflowId);
+      return;
+    }
+    const i = wf.tasks.findIndex((t) => t.taskId === task.taskId);
+    if (i < 0) return;
+    const copy = structuredClone(task);
+    wf.tasks[i] = copy;
+    this.snaps.get(wf)?.tasks.set(copy.taskId, lightJson(copy));
+    this.touched.add(wf.workflowId);
   }
 
   workflowIdByIdempotencyKey(key: string): { workflowId: string; status: string } | undefined {
