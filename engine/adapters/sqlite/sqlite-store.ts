@@ -16,12 +16,27 @@ import type { QueuePush } from '../../core/outcome';
 import type { PollDataRow, Store, WorkflowRowFilter } from '../../ports/store';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import type { EventHandler } from '../../core/event-handler';
+import { isTerminalTask } from '../../core/status';
+import { isWorkerTaskType } from '../../core/defaults';
+
+/** What a task looked like when last loaded or saved. */
+interface TaskSnap {
+  /** Its JSON without `workflowTask` (the definition node never changes after creation). */
+  light: string;
+  /** Fields every change of a finished task touches (status, updateTime, retried, executed, …). */
+  sig: string;
+  input: unknown;
+  output: unknown;
+}
 
 interface Snapshot {
-  wfJson: string;
+  /** Workflow JSON without `input`, which is compared by identity (it is replaced, never edited). */
+  wfLight: string;
+  input: unknown;
+  /** The definition object and its JSON (replaced on restart with latest definitions, never edited). */
+  def: unknown;
   defJson: string;
-  /** Per task: its JSON without `workflowTask` (the definition node never changes after creation). */
-  tasks: Map<string, string>;
+  tasks: Map<string, TaskSnap>;
 }
 
 /** How many executions the write-through cache keeps. */
@@ -31,6 +46,30 @@ const HOT_LIMIT = 256;
 function lightJson(t: TaskModel): string {
   const { workflowTask: _node, ...rest } = t;
   return JSON.stringify(rest);
+}
+
+const signature = (t: TaskModel): string =>
+  `${t.status}|${t.updateTime}|${t.retried}|${t.executed}|${t.seq}|${t.retryCount}|${t.iteration}|${t.endTime}|${t.pollCount}|${t.callbackAfterSeconds}|${t.workerId ?? ''}|${t.subWorkflowId ?? ''}`;
+
+const taskSnap = (t: TaskModel, light = lightJson(t)): TaskSnap => ({ light, sig: signature(t), input: t.inputData, output: t.outputData });
+
+/**
+ * True when a task certainly did not change since `snap`: a finished task, or a worker task,
+ * whose status, timestamps and flags are the same and whose input/output are the very same
+ * objects (nothing edits their data in place; only running system tasks such as DO_WHILE do).
+ * Everything else is compared by its JSON.
+ */
+function unchanged(t: TaskModel, snap: TaskSnap | undefined): { same: boolean; light?: string } {
+  if (!snap) return { same: false };
+  const settled = isTerminalTask(t.status) || isWorkerTaskType(t.workflowTask?.type ?? 'SIMPLE');
+  if (settled && snap.input === t.inputData && snap.output === t.outputData && snap.sig === signature(t)) return { same: true };
+  const light = lightJson(t);
+  return { same: light === snap.light, light };
+}
+
+function workflowLight(wf: WorkflowModel): string {
+  const { tasks: _t, workflowDefinition: _d, input: _i, ...state } = wf;
+  return JSON.stringify(state);
 }
 
 type Row = Record<string, unknown>;
@@ -179,13 +218,13 @@ export class SqliteStore implements Store {
     if (!r) return undefined;
     const wf = JSON.parse(r.json as string) as WorkflowModel;
     wf.workflowDefinition = JSON.parse(r.def_json as string);
-    const tasks = new Map<string, string>();
+    const tasks = new Map<string, TaskSnap>();
     wf.tasks = (this.st.getWfTasks.all(id) as Row[]).map((tr) => {
       const t = JSON.parse(tr.json as string) as TaskModel;
-      tasks.set(t.taskId, lightJson(t));
+      tasks.set(t.taskId, taskSnap(t));
       return t;
     });
-    this.snaps.set(wf, { wfJson: r.json as string, defJson: r.def_json as string, tasks });
+    this.snaps.set(wf, { wfLight: workflowLight(wf), input: wf.input, def: wf.workflowDefinition, defJson: r.def_json as string, tasks });
     if (inTx) this.remember(wf);
     return wf;
   }
@@ -196,24 +235,25 @@ export class SqliteStore implements Store {
   }
 
   saveWorkflow(wf: WorkflowModel): void {
-    const snap = this.snaps.get(wf) ?? { wfJson: '', defJson: '', tasks: new Map<string, string>() };
-    const { tasks, workflowDefinition, ...state } = wf;
-    const wfJson = JSON.stringify(state);
-    const defJson = snap.defJson && workflowDefinition === undefined ? snap.defJson : JSON.stringify(workflowDefinition);
-    if (wfJson !== snap.wfJson || defJson !== snap.defJson) {
+    const snap: Snapshot = this.snaps.get(wf) ?? { wfLight: '', input: undefined, def: undefined, defJson: '', tasks: new Map<string, TaskSnap>() };
+    const { tasks, workflowDefinition } = wf;
+    const wfLight = workflowLight(wf);
+    const defJson = workflowDefinition === snap.def || (workflowDefinition === undefined && snap.defJson) ? snap.defJson : JSON.stringify(workflowDefinition);
+    if (wfLight !== snap.wfLight || wf.input !== snap.input || defJson !== snap.defJson) {
+      const { tasks: _t, workflowDefinition: _d, ...state } = wf;
       this.st.insWf.run({
         id: wf.workflowId, name: wf.workflowName, version: wf.workflowVersion, status: wf.status,
         corr: wf.correlationId ?? null, parent: wf.parentWorkflowId ?? null, idem: wf.idempotencyKey ?? null,
-        create: wf.createTime, update: wf.updateTime, end: wf.endTime, json: wfJson, def: defJson,
+        create: wf.createTime, update: wf.updateTime, end: wf.endTime, json: JSON.stringify(state), def: defJson,
       });
     }
     const seen = new Set<string>();
     for (const t of tasks) {
       seen.add(t.taskId);
-      const light = lightJson(t);
-      if (snap.tasks.get(t.taskId) === light) continue;
+      const check = unchanged(t, snap.tasks.get(t.taskId));
+      if (check.same) continue;
       this.writeTask(t, JSON.stringify(t));
-      snap.tasks.set(t.taskId, light);
+      snap.tasks.set(t.taskId, taskSnap(t, check.light));
     }
     for (const id of [...snap.tasks.keys()]) {
       if (seen.has(id)) continue;
@@ -221,7 +261,9 @@ export class SqliteStore implements Store {
       this.st.qDel.run(id);
       snap.tasks.delete(id);
     }
-    snap.wfJson = wfJson;
+    snap.wfLight = wfLight;
+    snap.input = wf.input;
+    snap.def = workflowDefinition ?? snap.def;
     snap.defJson = defJson;
     this.snaps.set(wf, snap);
     if (this.db.inTransaction) {
@@ -265,7 +307,7 @@ export class SqliteStore implements Store {
     if (i < 0) return;
     const copy = structuredClone(task);
     wf.tasks[i] = copy;
-    this.snaps.get(wf)?.tasks.set(copy.taskId, lightJson(copy));
+    this.snaps.get(wf)?.tasks.set(copy.taskId, taskSnap(copy));
     this.touched.add(wf.workflowId);
   }
 
