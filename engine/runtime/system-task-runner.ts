@@ -42,10 +42,31 @@ export class SystemTaskRunner {
   ) {}
 
   start(): void {
+    this.releaseLeases();
     this.off = this.engine.onQueueWake((q) => {
       if (this.executors[q]) this.kick(q);
     });
     for (const type of Object.keys(this.executors)) this.kick(type);
+  }
+
+  /**
+   * At start-up nothing is in flight, so a claimed task whose lease is still running was cut
+   * off by a crash: make it due now instead of waiting out the lease. (Tasks never claimed,
+   * e.g. waiting out a retry delay, keep their due time.)
+   */
+  private releaseLeases(): void {
+    const engine = this.engine;
+    engine.tx(() => {
+      const now = engine.clock.now();
+      for (const type of Object.keys(this.executors)) {
+        for (const id of engine.store.queuedTaskIds(type, 100_000)) {
+          const t = engine.store.getTask(id);
+          if (t && !isTerminalTask(t.status) && t.startTime > 0 && t.taskType === type) {
+            engine.store.pushQueue([{ taskId: id, queueName: type, dueAt: now, priority: t.workflowPriority }]);
+          }
+        }
+      }
+    });
   }
 
   stop(): void {
