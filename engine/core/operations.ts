@@ -5,7 +5,7 @@
  */
 import type { JsonMap, TaskDef, TaskModel, WorkflowDef, WorkflowModel, WorkflowTask } from './model';
 import { newOutcome, type Outcome } from './outcome';
-import { isTerminalTask, isTerminalWorkflow } from './status';
+import { isSuccessfulTask, isTerminalTask, isTerminalWorkflow } from './status';
 import { ConflictError, IllegalStateError, NotFoundError, BadRequestError } from './errors';
 import { adHocTaskDef, isWorkerTaskType, taskTypeOf, withTaskDefDefaults, withWorkflowDefDefaults } from './defaults';
 import { queueNameOf, retryAttempt, type FactoryDeps } from './task-factory';
@@ -165,6 +165,36 @@ export function retry(wf: WorkflowModel, deps: FactoryDeps, out: Outcome): TaskM
   wf.lastRetriedTime = deps.now;
   appendScheduled(wf, attempts, deps, out);
   return attempts;
+}
+
+/**
+ * A child of this workflow was retried, restarted or rerun (WorkflowExecutorOps
+ * .updateAndPushParents): its SUB_WORKFLOW task goes back to IN_PROGRESS, the workflow back to
+ * RUNNING, and JOINs that ended unsuccessfully wait again. False when the task is optional or a
+ * superseded attempt (then the parent is left as it is).
+ */
+export function reviveForChild(wf: WorkflowModel, parentTaskId: string, now: number): boolean {
+  const task = wf.tasks.find((t) => t.taskId === parentTaskId);
+  if (!task || task.workflowTask.optional || task.retried) return false;
+  task.status = 'IN_PROGRESS';
+  task.reasonForIncompletion = undefined;
+  task.executed = false;
+  task.endTime = 0;
+  task.updateTime = now;
+  for (const t of wf.tasks) {
+    if ((t.taskType === 'JOIN' || t.taskType === 'EXCLUSIVE_JOIN') && isTerminalTask(t.status) && !isSuccessfulTask(t.status)) {
+      t.status = 'IN_PROGRESS';
+      t.executed = false;
+      t.endTime = 0;
+      t.reasonForIncompletion = undefined;
+      t.updateTime = now;
+    }
+  }
+  if (isTerminalWorkflow(wf.status)) {
+    resetForRerun(wf, now);
+    wf.lastRetriedTime = now;
+  }
+  return true;
 }
 
 export interface RerunRequest {

@@ -69,6 +69,7 @@ export class Engine {
   private readonly env: Record<string, string | undefined>;
   private readonly random: () => number;
   private pending: AfterCommit = emptyAfterCommit();
+  private txDepth = 0;
   private sandbox?: { scripts: ScriptEngine; jq: JqEngine };
   private readonly maxVariablesBytes: number;
   private readonly queueListeners = new Set<(queueName: string) => void>();
@@ -167,12 +168,17 @@ export class Engine {
 
   /** Run `fn` in one transaction; effects are released only after it commits. */
   tx<T>(fn: () => T): T {
+    // Nested calls join the outer transaction; effects wait for the outermost commit.
+    if (this.txDepth > 0) return fn();
     let result: T;
+    this.txDepth++;
     try {
       result = this.store.transaction(fn);
     } catch (e) {
       this.pending = emptyAfterCommit();
       throw e;
+    } finally {
+      this.txDepth--;
     }
     this.flush();
     return result;

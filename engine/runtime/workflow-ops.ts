@@ -19,7 +19,35 @@ export function terminateWorkflow(engine: Engine, id: string, reason?: string): 
   engine.mutate(id, (wf, out, deps) => ops.terminate(wf, reason, deps, out), { decide: false });
 }
 
+/** Walk up from a retried/restarted/rerun child, reviving each parent that waits on it. */
+function reviveParents(engine: Engine, childId: string): void {
+  let id = childId;
+  for (let depth = 0; depth < 100; depth++) {
+    const child = engine.store.workflowHeader(id);
+    if (!child?.parentWorkflowId || !child.parentWorkflowTaskId) return;
+    const taskId = child.parentWorkflowTaskId;
+    let revived = false;
+    try {
+      engine.mutate(child.parentWorkflowId, (wf, _out, deps) => {
+        revived = ops.reviveForChild(wf, taskId, deps.now);
+      });
+    } catch (e) {
+      if (e instanceof NotFoundError) return; // the parent was removed; the child runs alone
+      throw e;
+    }
+    if (!revived) return;
+    id = child.parentWorkflowId;
+  }
+}
+
 export function restartWorkflow(engine: Engine, id: string, useLatestDefinitions = false): void {
+  engine.tx(() => {
+    restartOnly(engine, id, useLatestDefinitions);
+    reviveParents(engine, id);
+  });
+}
+
+function restartOnly(engine: Engine, id: string, useLatestDefinitions: boolean): void {
   engine.mutate(id, (wf, _out, deps) => {
     let latest;
     if (useLatestDefinitions) {
@@ -32,11 +60,17 @@ export function restartWorkflow(engine: Engine, id: string, useLatestDefinitions
 }
 
 export function retryWorkflow(engine: Engine, id: string): void {
-  engine.mutate(id, (wf, out, deps) => ops.retry(wf, deps, out));
+  engine.tx(() => {
+    engine.mutate(id, (wf, out, deps) => ops.retry(wf, deps, out));
+    reviveParents(engine, id);
+  });
 }
 
 export function rerunWorkflow(engine: Engine, id: string, req: ops.RerunRequest): string {
-  engine.mutate(id, (wf, out, deps) => ops.rerun(wf, req, deps, out));
+  engine.tx(() => {
+    engine.mutate(id, (wf, out, deps) => ops.rerun(wf, req, deps, out));
+    reviveParents(engine, id);
+  });
   return id;
 }
 

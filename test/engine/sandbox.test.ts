@@ -1,4 +1,4 @@
-import { createQuickJsEngine, loadSandbox, type Sandbox } from '../../engine/adapters/sandbox';
+import { createJqEngine, createQuickJsEngine, loadSandbox, type Sandbox } from '../../engine/adapters/sandbox';
 import type { ScriptResult } from '../../engine/ports/sandbox';
 
 const TIMEOUT_MS = 200;
@@ -128,6 +128,49 @@ describe('jq engine', () => {
     expect(sb.jq.run('debug | . + 1', 1)).toEqual({ ok: true, results: [2] });
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
+  });
+});
+
+describe('jq engine limits', () => {
+  const jqWorks = () => expect(sb.jq.run('.a + 1', { a: 41 })).toEqual({ ok: true, results: [42] });
+
+  it.each(['repeat(1)', 'def f: f; f', '[range(1e12)]', 'last(range(1e12))'])('times out %s and recovers', (filter) => {
+    const t = Date.now();
+    expect(sb.jq.run(filter, null)).toEqual({ ok: false, error: `jq query timed out after ${TIMEOUT_MS} ms` });
+    expect(Date.now() - t).toBeLessThan(TIMEOUT_MS + 1000);
+    jqWorks();
+    expect(sb.jq.compileError('.a | .b')).toBeNull();
+  });
+
+  it('times out twice in a row (the spare may still be loading) and recovers', () => {
+    expect(sb.jq.run('repeat(1)', null)).toEqual({ ok: false, error: `jq query timed out after ${TIMEOUT_MS} ms` });
+    expect(sb.jq.run('def f: f; f', null)).toEqual({ ok: false, error: `jq query timed out after ${TIMEOUT_MS} ms` });
+    jqWorks();
+  });
+
+  it('fails a huge output cleanly and recovers', async () => {
+    const jq = await createJqEngine({ timeoutMs: 30000 });
+    const big = 'x'.repeat(1024 * 1024);
+    expect(jq.run('.s, .s', { s: big })).toEqual({ ok: true, results: [big, big] });
+    expect(jq.run('.s as $s | range(100) | $s', { s: big })).toEqual({ ok: false, error: 'jq output exceeded the limit of 16 MiB' });
+    expect(jq.run('.a', { a: 1 })).toEqual({ ok: true, results: [1] });
+    const small = await createJqEngine({ timeoutMs: 30000 }, { maxOutputBytes: 1000 });
+    expect(small.run('range(1e12)', null)).toEqual({ ok: false, error: 'jq output exceeded the limit of 1000 bytes' });
+    expect(small.run('[range(10)]', null)).toEqual({ ok: true, results: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]] });
+  });
+
+  it('stops a memory bomb and recovers', async () => {
+    const jq = await createJqEngine({ timeoutMs: 30000 }, { maxHeapBytes: 64 * 1024 * 1024 });
+    expect(jq.run('[range(1e8)]', null)).toEqual({ ok: false, error: `jq query exceeded the memory limit of ${64 * 1024 * 1024} bytes` });
+    expect(jq.run('[range(1000)] | length', null)).toEqual({ ok: true, results: [1000] });
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it('survives 2,000 runs', () => {
+    for (let i = 0; i < 2000; i++) {
+      const r = sb.jq.run('{ v: (.i * 2) }', { i });
+      if (!r.ok || (r.results[0] as { v: number }).v !== i * 2) throw new Error(`run ${i}: ${JSON.stringify(r)}`);
+    }
   });
 });
 

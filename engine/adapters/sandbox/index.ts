@@ -1,4 +1,4 @@
-/** Wires the real sandbox: QuickJS (WASM) for JavaScript, jq-web (WASM) for jq. */
+/** Wires the real sandbox: QuickJS (WASM) for JavaScript, jq-web (WASM, in a worker thread) for jq. */
 import { DEFAULT_SANDBOX_LIMITS, type JqEngine, type SandboxLimits, type ScriptEngine } from '../../ports/sandbox';
 import { createJqEngine } from './jq';
 import { createQuickJsEngine } from './quickjs';
@@ -12,7 +12,7 @@ export interface Sandbox {
 }
 
 const scriptEngines = new Map<string, Promise<ScriptEngine>>();
-let jqEngine: Promise<JqEngine> | undefined;
+const jqEngines = new Map<string, Promise<JqEngine>>();
 
 function cached<T>(make: () => Promise<T>, store: (p: Promise<T> | undefined) => void): Promise<T> {
   const p = make().catch((e: unknown) => {
@@ -33,6 +33,7 @@ export async function loadSandbox(limits: Partial<SandboxLimits> = {}): Promise<
   const scripts =
     scriptEngines.get(key) ??
     cached(() => createQuickJsEngine(full), (p) => (p ? scriptEngines.set(key, p) : scriptEngines.delete(key)));
-  const jq = jqEngine ?? cached(createJqEngine, (p) => (jqEngine = p));
+  const jq =
+    jqEngines.get(key) ?? cached(() => createJqEngine(full), (p) => (p ? jqEngines.set(key, p) : jqEngines.delete(key)));
   return { scripts: await scripts, jq: await jq };
 }

@@ -40,7 +40,7 @@ interface Snapshot {
 }
 
 /** How many executions the write-through cache keeps. */
-const HOT_LIMIT = 256;
+const HOT_LIMIT = 64;
 
 /** A task's JSON without its (immutable) definition node: what a save compares. */
 function lightJson(t: TaskModel): string {

@@ -10,6 +10,8 @@ import { updateTask, updateTaskByRef } from '../../runtime/task-ops';
 import { intParam, isObject, listParam, strParam } from '../validate';
 import { searchTasksRoute } from '../search';
 import { withMethodNotAllowed } from '../errors';
+import { awaitBlocking, signalWorkflow } from '../../runtime/signal';
+import { parseReturnStrategy, sendSignalResponse, signalResponse } from '../signal-response';
 
 const MAX_POLL_TIMEOUT_MS = 5000;
 
@@ -127,12 +129,19 @@ export function taskRoutes(engine: Engine): Router {
   };
   r.post('/', legacyUpdate);
 
-  r.post('/:workflowId/:status/signal/sync', () => {
-    throw new NotFoundError('Signal with a blocking task needs WAIT tasks, which this engine does not run yet');
+  r.post('/:workflowId/:status/signal/sync', async (req, res) => {
+    const status = resultStatus(req.params.status);
+    const strategy = parseReturnStrategy(strParam(req.query.returnStrategy));
+    const timeoutMs = Math.max(0, intParam(req.query.timeoutMillis, 'timeoutMillis', 5000)!);
+    const { workflowId } = req.params;
+    if (!signalWorkflow(engine, workflowId, status, signalOutput(req.body))) {
+      throw new NotFoundError(`Found no blocked task in workflow ${workflowId} to signal`);
+    }
+    sendSignalResponse(res, signalResponse(await awaitBlocking(engine, workflowId, [], timeoutMs), strategy, engine.newId()));
   });
 
   r.post('/:workflowId/:status/signal', (req, res) => {
-    engine.getWorkflow(req.params.workflowId);
+    signalWorkflow(engine, req.params.workflowId, resultStatus(req.params.status), signalOutput(req.body));
     res.status(200).end();
   });
 
@@ -183,6 +192,13 @@ function resultStatus(s: string): TaskResultStatus {
     throw new BadRequestError(`Invalid task status: ${s}; expected one of ${TASK_RESULT_STATUSES.join(', ')}`);
   }
   return s as TaskResultStatus;
+}
+
+/** A signal's body: the output to merge into the blocking task (absent → {}). */
+function signalOutput(body: unknown): JsonMap {
+  if (body === undefined) return {};
+  if (!isObject(body)) throw new BadRequestError('Task output must be a JSON object');
+  return body;
 }
 
 function pollRow(p: { queueName: string; domain?: string; workerId?: string; lastPollTime: number }) {

@@ -1,9 +1,9 @@
 /** /api/workflow: starting, reading, searching and operating executions (WorkflowResource). */
 import { Router, type Response } from 'express';
 import type { Engine } from '../../runtime/engine';
-import type { JsonMap, WorkflowModel } from '../../core/model';
+import type { JsonMap } from '../../core/model';
 import { workflowToJson, taskToJson } from '../../core/serialize';
-import { isTerminalTask, isTerminalWorkflow, isTaskStatus } from '../../core/status';
+import { isTerminalWorkflow, isTaskStatus } from '../../core/status';
 import { BadRequestError, NotFoundError } from '../../core/errors';
 import * as wops from '../../runtime/workflow-ops';
 import { parseStartRequest } from '../start-request';
@@ -11,6 +11,8 @@ import { boolParam, intParam, isObject, listParam, strParam } from '../validate'
 import { searchWorkflowsRoute } from '../search';
 import { withMethodNotAllowed } from '../errors';
 import { runWorkflowTest } from '../workflow-test';
+import { awaitBlocking } from '../../runtime/signal';
+import { parseReturnStrategy, sendSignalResponse, signalResponse } from '../signal-response';
 
 const text = (res: Response, s: string) => res.status(200).type('text/plain').send(s);
 
@@ -53,15 +55,10 @@ export function workflowRoutes(engine: Engine, env: Record<string, string | unde
     const start = parseStartRequest(body, env);
     const waitSeconds = intParam(req.query.waitForSeconds, 'waitForSeconds', 10) || 10;
     const refs = (strParam(req.query.waitUntilTaskRef) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const strategy = strParam(req.query.returnStrategy) ?? 'TARGET_WORKFLOW';
-    const requestId = strParam(req.query.requestId) ?? engine.deps().newId();
+    const strategy = parseReturnStrategy(strParam(req.query.returnStrategy));
+    const requestId = strParam(req.query.requestId) || engine.newId();
     const id = engine.startWorkflow(start);
-    const done = (wf: WorkflowModel) =>
-      isTerminalWorkflow(wf.status) ||
-      hasBlockingTask(wf) ||
-      (refs.length > 0 && wf.tasks.some((t) => refs.includes(t.referenceTaskName) && isTerminalTask(t.status)));
-    const { wf, timedOut } = await engine.waitFor(id, done, waitSeconds * 1000);
-    res.json(signalResponse(wf, strategy, requestId, timedOut));
+    sendSignalResponse(res, signalResponse(await awaitBlocking(engine, id, refs, waitSeconds * 1000), strategy, requestId));
   });
 
   r.post('/test', (req, res) => {
@@ -198,32 +195,4 @@ export function workflowRoutes(engine: Engine, env: Record<string, string | unde
 function correlated(engine: Engine, name: string, correlationId: string, includeClosed: boolean, includeTasks: boolean): unknown[] {
   const ids = engine.store.findWorkflowIds({ name, correlationId, statuses: includeClosed ? undefined : ['RUNNING'] });
   return ids.map((id) => engine.store.loadWorkflow(id)).filter(Boolean).map((wf) => workflowToJson(wf!, includeTasks));
-}
-
-/** A non-terminal WAIT task without a deadline blocks a synchronous execute. */
-function hasBlockingTask(wf: WorkflowModel): boolean {
-  return wf.tasks.some((t) => t.taskType === 'WAIT' && !isTerminalTask(t.status) && !t.inputData?.duration && !t.inputData?.until);
-}
-
-function signalResponse(wf: WorkflowModel, strategy: string, requestId: string, timedOut: boolean): JsonMap {
-  const body: JsonMap = {
-    responseType: strategy,
-    targetWorkflowId: wf.workflowId,
-    targetWorkflowStatus: wf.status,
-    requestId,
-    workflowId: wf.workflowId,
-    correlationId: wf.correlationId,
-    input: wf.input,
-    output: wf.output,
-    priority: wf.priority,
-    variables: wf.variables,
-    tasks: [...wf.tasks].sort((a, b) => a.seq - b.seq).map(taskToJson),
-    createdBy: wf.createdBy,
-    createTime: wf.createTime,
-    status: wf.status,
-    updateTime: wf.updateTime,
-  };
-  if (timedOut) body.signalTimeout = true;
-  for (const k of Object.keys(body)) if (body[k] === undefined) delete body[k];
-  return body;
 }
