@@ -8,7 +8,7 @@ import type { TaskModel, WorkflowModel, WorkflowTask } from './model';
 import { newOutcome, TerminateWorkflow, type Outcome } from './outcome';
 import { isSuccessfulTask, isTerminalTask, isTerminalWorkflow, isSuccessfulWorkflow, type WorkflowStatus } from './status';
 import { isWorkerTaskType, taskTypeOf } from './defaults';
-import { newWorkerTask, queueNameOf, retryAttempt, taskDefOf } from './task-factory';
+import { newWorkerTask, retryAttempt, taskDefOf } from './task-factory';
 import { allowedRetries, canRetry, retryDelaySeconds, retryJitterMs } from './retry';
 import { applyTaskTimeouts, checkWorkflowTimeout, nextCheckAt } from './timeouts';
 import { nextTaskNode } from './next-task';

@@ -8,7 +8,9 @@
  * entry is not removed but pushed out by a lease; if the process dies mid-call, the entry comes
  * due again after the lease and the task is executed again.
  */
-import type { TaskModel } from '../core/model';
+import type { TaskModel, WorkflowModel } from '../core/model';
+import type { Outcome } from '../core/outcome';
+import type { DecideDeps } from '../core/decider';
 import type { Engine } from './engine';
 import type { Timers, TimerHandle } from './timers';
 import { isTerminalTask } from '../core/status';
@@ -24,6 +26,46 @@ export interface AsyncExecutor {
    */
   run(task: TaskModel, engine: Engine): Promise<void> | void;
 }
+
+/**
+ * How an executor applies its result: in one transaction, load the task's workflow and call
+ * `fn` with the live task unless it already ended; the claimed queue entry is always dropped
+ * (even when the task stays IN_PROGRESS) and a task that `fn` ended is reported as ended.
+ */
+export function applyToTask(
+  engine: Engine,
+  task: TaskModel,
+  fn: (t: TaskModel, ctx: { wf: WorkflowModel; out: Outcome; deps: DecideDeps }) => void,
+): void {
+  try {
+    engine.mutate(task.workflowInstanceId, (wf, out, deps) => {
+      out.removes.push(task.taskId);
+      const t = wf.tasks.find((x) => x.taskId === task.taskId);
+      if (!t || isTerminalTask(t.status)) return;
+      fn(t, { wf, out, deps });
+      const reported = out.events.some((e) => e.type === 'task:ended' && (e.data as { taskId?: string }).taskId === t.taskId);
+      if (isTerminalTask(t.status) && !reported) {
+        out.events.push({
+          type: 'task:ended',
+          data: { workflowId: wf.workflowId, taskId: t.taskId, taskType: t.taskType, status: t.status, durationMs: t.startTime ? deps.now - t.startTime : 0, reason: t.reasonForIncompletion },
+        });
+      }
+    });
+  } catch {
+    // the workflow is gone: nothing to apply
+  }
+}
+
+/** End a task with a status (and a reason, truncated like a worker's). */
+export function endTask(t: TaskModel, status: 'COMPLETED' | 'FAILED', now: number, reason?: string): void {
+  t.status = status;
+  if (reason !== undefined) t.reasonForIncompletion = reason.slice(0, 500);
+  if (!t.startTime) t.startTime = now;
+  t.endTime = now;
+  t.updateTime = now;
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_LEASE_MS = 60_000;
@@ -119,21 +161,7 @@ export class SystemTaskRunner {
 
   /** An executor threw: the task FAILS with the message (retried per its definition). */
   private fail(task: TaskModel, e: unknown): void {
-    if (this.stopped) return;
-    const message = e instanceof Error ? e.message : String(e);
-    try {
-      this.engine.mutate(task.workflowInstanceId, (wf, out, deps) => {
-        const t = wf.tasks.find((x) => x.taskId === task.taskId);
-        if (!t || isTerminalTask(t.status)) return;
-        t.status = 'FAILED';
-        t.reasonForIncompletion = message.slice(0, 500);
-        t.endTime = deps.now;
-        t.updateTime = deps.now;
-        out.removes.push(t.taskId);
-      });
-    } catch {
-      // the workflow is gone; nothing to fail
-    }
+    if (!this.stopped) applyToTask(this.engine, task, (t, { deps }) => endTask(t, 'FAILED', deps.now, errorMessage(e)));
   }
 
   /** Due tasks of the queue, marked started, their queue entries pushed out by the lease. */

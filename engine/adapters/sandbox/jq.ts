@@ -26,7 +26,6 @@ const LOAD_WAIT_MS = 10_000;
 
 const FLAG = 0;
 const READY = 1;
-const REPLIED = 1;
 const OVERFLOWED = 2;
 const READY_OK = 1;
 const READY_FAILED = 2;

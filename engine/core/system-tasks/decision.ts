@@ -5,8 +5,7 @@
  */
 import type { SystemTask } from './system-task';
 import { TerminateWorkflow } from '../outcome';
-import { javaToString } from '../parameters';
-import { resolveParameters } from '../parameters';
+import { javaToString, resolveParameters } from '../parameters';
 import { taskDefOf } from '../task-factory';
 import { finishTask, newSystemTask } from './common';
 import { scheduleBranch } from './switch';

@@ -4,31 +4,8 @@
  * a FAILED task, which the decider retries per the task definition.
  */
 import { STATUS_CODES } from 'node:http';
-import type { TaskModel } from '../../core/model';
-import type { AsyncExecutor } from '../system-task-runner';
-import type { Engine } from '../engine';
+import { applyToTask, type AsyncExecutor } from '../system-task-runner';
 import { applyHttpError, applyHttpResponse, httpRequestOf, type HttpRequest, type HttpResponse } from '../../core/system-tasks/http';
-import { isTerminalTask } from '../../core/status';
-
-/** Load `task`'s workflow, apply `fn` to the live task unless it already ended; always drop its queue entry. */
-export function applyToTask(engine: Engine, task: TaskModel, fn: (t: TaskModel, now: number) => void): void {
-  try {
-    engine.mutate(task.workflowInstanceId, (wf, out, deps) => {
-      out.removes.push(task.taskId);
-      const t = wf.tasks.find((x) => x.taskId === task.taskId);
-      if (!t || isTerminalTask(t.status)) return;
-      fn(t, deps.now);
-      if (isTerminalTask(t.status)) {
-        out.events.push({
-          type: 'task:ended',
-          data: { workflowId: wf.workflowId, taskId: t.taskId, taskType: t.taskType, status: t.status, durationMs: t.startTime ? deps.now - t.startTime : 0, reason: t.reasonForIncompletion },
-        });
-      }
-    });
-  } catch {
-    // the workflow is gone: nothing to apply
-  }
-}
 
 function errorText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
@@ -69,7 +46,7 @@ export const httpExecutor: AsyncExecutor = {
     const parsed = httpRequestOf(task);
     if (!parsed.ok) {
       const reason = parsed.reason;
-      applyToTask(engine, task, (t, now) => {
+      applyToTask(engine, task, (t, { deps: { now } }) => {
         t.status = 'FAILED';
         t.reasonForIncompletion = reason;
         t.endTime = now;
@@ -84,6 +61,6 @@ export const httpExecutor: AsyncExecutor = {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    applyToTask(engine, task, (t, now) => (response ? applyHttpResponse(t, response, now) : applyHttpError(t, error ?? 'unknown error', now)));
+    applyToTask(engine, task, (t, { deps: { now } }) => (response ? applyHttpResponse(t, response, now) : applyHttpError(t, error ?? 'unknown error', now)));
   },
 };

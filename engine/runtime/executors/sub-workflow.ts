@@ -4,17 +4,14 @@
  * A redelivered task that already has a child is left alone.
  */
 import type { WorkflowDef } from '../../core/model';
-import type { AsyncExecutor } from '../system-task-runner';
+import { applyToTask, endTask, errorMessage, type AsyncExecutor } from '../system-task-runner';
 import { attachChild, childRequestOf } from '../../core/system-tasks/sub-workflow';
-import { isTerminalTask } from '../../core/status';
 
 export const subWorkflowExecutor: AsyncExecutor = {
   concurrency: 64,
   run(task, engine) {
-    engine.mutate(task.workflowInstanceId, (wf, out, deps) => {
-      out.removes.push(task.taskId);
-      const t = wf.tasks.find((x) => x.taskId === task.taskId);
-      if (!t || isTerminalTask(t.status) || t.subWorkflowId) return;
+    applyToTask(engine, task, (t, { wf, out, deps }) => {
+      if (t.subWorkflowId) return;
       const req = childRequestOf(wf, t);
       try {
         if (!req.name && !req.workflowDef) throw new Error('SubWorkflow name is null and no workflowDefinition supplied');
@@ -32,11 +29,7 @@ export const subWorkflowExecutor: AsyncExecutor = {
         const child = engine.workflowState(childId);
         if (child) attachChild(t, child, { wf, deps, out });
       } catch (e) {
-        t.status = 'FAILED';
-        t.reasonForIncompletion = (e instanceof Error ? e.message : String(e)).slice(0, 500);
-        if (!t.startTime) t.startTime = deps.now;
-        t.endTime = deps.now;
-        t.updateTime = deps.now;
+        endTask(t, 'FAILED', deps.now, errorMessage(e));
       }
     });
   },
