@@ -8,6 +8,7 @@ import type { MetadataService } from '../runtime/metadata';
 import type { Metrics } from '../observability/metrics';
 import { metadataRoutes } from './routes/metadata';
 import { workflowRoutes } from './routes/workflow';
+import { bulkRoutes } from './routes/bulk';
 import { taskRoutes } from './routes/tasks';
 import { eventRoutes } from './routes/event';
 import { healthRoutes, miscRoutes } from './routes/health';
@@ -40,6 +41,8 @@ export function createApiServer(o: ApiOptions): express.Express {
     });
   }
   app.use('/api/metadata', metadataRoutes(o.engine, o.metadata));
+  // before /api/workflow, whose /:id/pause would otherwise take /bulk/pause
+  app.use('/api/workflow/bulk', bulkRoutes(o.engine));
   app.use('/api/workflow', workflowRoutes(o.engine, o.env));
   app.use('/api/tasks', taskRoutes(o.engine));
   app.use('/api/event', eventRoutes(o.engine));
