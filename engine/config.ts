@@ -7,7 +7,8 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
-export const ConfigSchema = z.object({
+/** The variables, each with its default (the test checks .env.example against these). */
+export const ConfigFields = z.object({
   /** TCP port of the Conductor API. @default 8080 */
   BATON_PORT: port.default(8080),
   /** Interface to bind. @default 127.0.0.1 (set 0.0.0.0 to serve the LAN) */
@@ -28,6 +29,22 @@ export const ConfigSchema = z.object({
   BATON_SCRIPT_MEMORY_MB: z.coerce.number().int().min(1).max(4096).default(32),
   /** Require ownerEmail on definitions, as Conductor's core default does. @default false */
   BATON_OWNER_EMAIL_MANDATORY: bool.default('false'),
+  /** Run workflow schedules (/api/scheduler). @default true */
+  BATON_SCHEDULER_ENABLED: bool.default('true'),
+  /** Key id and secret for /api/token; both set = every /api call needs X-Authorization. */
+  BATON_AUTH_KEY_ID: z.string().optional(),
+  BATON_AUTH_KEY_SECRET: z.string().optional(),
+  /** Lifetime of a token from /api/token, seconds. @default 3600 */
+  BATON_AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+});
+
+export const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
+  const id = c.BATON_AUTH_KEY_ID ?? '';
+  const secret = c.BATON_AUTH_KEY_SECRET ?? '';
+  if ((id === '') !== (secret === '')) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [id ? 'BATON_AUTH_KEY_SECRET' : 'BATON_AUTH_KEY_ID'], message: 'set both BATON_AUTH_KEY_ID and BATON_AUTH_KEY_SECRET, or neither' });
+  }
+  if (secret !== '' && secret.length < 16) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BATON_AUTH_KEY_SECRET'], message: 'must be at least 16 characters' });
 });
 
 export type Config = Readonly<{
@@ -41,6 +58,9 @@ export type Config = Readonly<{
   ownerEmailMandatory: boolean;
   scriptTimeoutMs: number;
   scriptMemoryBytes: number;
+  schedulerEnabled: boolean;
+  /** Key id and secret for /api/token, when auth is on. */
+  auth?: Readonly<{ keyId: string; keySecret: string; tokenTtlSeconds: number }>;
   /** The environment `${NAME}` expressions may read (Conductor exposes the server's env). */
   env: Readonly<Record<string, string | undefined>>;
 }>;
@@ -50,7 +70,8 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const r = ConfigSchema.safeParse(env);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const shown = (k: string) => (/SECRET/.test(k) && env[k] ? '"<redacted>"' : JSON.stringify(env[k]));
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]))})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = r.data;
@@ -65,6 +86,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ownerEmailMandatory: c.BATON_OWNER_EMAIL_MANDATORY,
     scriptTimeoutMs: c.BATON_SCRIPT_TIMEOUT_MS,
     scriptMemoryBytes: c.BATON_SCRIPT_MEMORY_MB * 1024 * 1024,
+    schedulerEnabled: c.BATON_SCHEDULER_ENABLED,
+    auth: c.BATON_AUTH_KEY_ID && c.BATON_AUTH_KEY_SECRET
+      ? Object.freeze({ keyId: c.BATON_AUTH_KEY_ID, keySecret: c.BATON_AUTH_KEY_SECRET, tokenTtlSeconds: c.BATON_AUTH_TOKEN_TTL_SECONDS })
+      : undefined,
     env: Object.freeze({ ...env }),
   });
 }

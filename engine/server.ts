@@ -12,6 +12,8 @@ import { realTimers, type Timers } from './runtime/timers';
 import { SystemTaskRunner } from './runtime/system-task-runner';
 import { EXECUTORS } from './runtime/executors';
 import { EventProcessor } from './runtime/event-processor';
+import { Scheduler } from './runtime/scheduler';
+import { parseStartRequest } from './api/start-request';
 import { loadSandbox } from './adapters/sandbox';
 import { systemClock, type Clock } from './ports/clock';
 import { uuidIds, type Ids } from './ports/ids';
@@ -23,6 +25,8 @@ import type { Config } from './config';
 export interface BatonServer {
   engine: Engine;
   metadata: MetadataService;
+  /** Undefined when BATON_SCHEDULER_ENABLED=false. */
+  scheduler?: Scheduler;
   app: ReturnType<typeof createApiServer>;
   log: winston.Logger;
   /** Resolves once the script and jq sandboxes have loaded (WASM); decide needs them. */
@@ -51,17 +55,24 @@ export function createBaton(o: CreateOptions): BatonServer {
   runner.start();
   const eventProcessor = new EventProcessor(engine, log);
   eventProcessor.start();
+  const scheduler = o.config.schedulerEnabled
+    ? new Scheduler(engine, o.timers ?? realTimers, { toStartRequest: (m, prefix) => parseStartRequest(m, o.config.env, prefix), log })
+    : undefined;
   const metrics = createMetrics(engine.bus, store);
   logEngineEvents(engine.bus, log);
-  const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log });
+  const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log, scheduler, auth: o.config.auth });
   let loading: Promise<void> | undefined;
   const ready = () =>
-    (loading ??= loadSandbox({ timeoutMs: o.config.scriptTimeoutMs, memoryBytes: o.config.scriptMemoryBytes }).then((sb) => engine.setSandbox(sb)));
+    (loading ??= loadSandbox({ timeoutMs: o.config.scriptTimeoutMs, memoryBytes: o.config.scriptMemoryBytes }).then((sb) => {
+      engine.setSandbox(sb);
+      scheduler?.start(); // a firing decides the new workflow, which may need the sandbox
+    }));
   let server: Server | undefined;
   const sockets = new Set<import('node:net').Socket>();
   return {
     engine,
     metadata,
+    scheduler,
     app,
     log,
     ready,
@@ -79,6 +90,7 @@ export function createBaton(o: CreateOptions): BatonServer {
       });
     },
     async close() {
+      scheduler?.stop();
       runner.stop();
       eventProcessor.stop();
       engine.stop();

@@ -12,7 +12,10 @@ import { bulkRoutes } from './routes/bulk';
 import { taskRoutes } from './routes/tasks';
 import { eventRoutes } from './routes/event';
 import { healthRoutes, miscRoutes } from './routes/health';
+import { schedulerRoutes } from './routes/scheduler';
 import { apiNotFound, errorHandler, type ErrorLogger } from './errors';
+import { requireToken, tokenRoutes, type AuthConfig } from './auth';
+import type { Scheduler } from '../runtime/scheduler';
 
 export interface ApiOptions {
   engine: Engine;
@@ -21,6 +24,10 @@ export interface ApiOptions {
   bodyLimit?: string;
   metrics?: Metrics;
   log?: ErrorLogger;
+  /** Absent: /api/scheduler answers 404, as a Conductor without the scheduler module. */
+  scheduler?: Scheduler;
+  /** Absent: no auth, and /api/token answers 404 (Conductor OSS). */
+  auth?: AuthConfig;
 }
 
 export function createApiServer(o: ApiOptions): express.Express {
@@ -32,6 +39,10 @@ export function createApiServer(o: ApiOptions): express.Express {
   app.use(express.json({ limit: o.bodyLimit ?? '5mb', strict: false, type: ['application/json', 'application/*+json'] }));
   app.use(express.text({ limit: o.bodyLimit ?? '5mb', type: 'text/*' }));
 
+  if (o.auth) {
+    app.use('/api/token', tokenRoutes(o.auth, o.engine.clock));
+    app.use('/api', requireToken(o.auth, o.engine.clock));
+  }
   app.use(healthRoutes(o.engine));
   app.use('/api', healthRoutes(o.engine));
   if (o.metrics) {
@@ -46,6 +57,7 @@ export function createApiServer(o: ApiOptions): express.Express {
   app.use('/api/workflow', workflowRoutes(o.engine, o.env));
   app.use('/api/tasks', taskRoutes(o.engine));
   app.use('/api/event', eventRoutes(o.engine));
+  if (o.scheduler) app.use('/api/scheduler', schedulerRoutes(o.scheduler));
   app.use('/api', miscRoutes(o.engine));
   app.use('/api', apiNotFound);
   app.use(apiNotFound);

@@ -6,6 +6,7 @@
 import type { TaskDef, TaskExecLog, TaskModel, WorkflowDef, WorkflowModel } from '../core/model';
 import type { QueuePush } from '../core/outcome';
 import type { EventHandler } from '../core/event-handler';
+import type { ScheduleStore } from './schedule-store';
 
 export interface PollDataRow {
   queueName: string;
@@ -25,6 +26,8 @@ export interface WorkflowRowFilter {
 
 export interface Store {
   transaction<T>(fn: () => T): T;
+  /** Workflow schedules, in the same database and transactions. */
+  readonly schedules: ScheduleStore;
   close(): void;
 
   putTaskDef(def: TaskDef): void;

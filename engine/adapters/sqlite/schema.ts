@@ -41,4 +41,12 @@ CREATE TABLE IF NOT EXISTS poll_data (
 CREATE TABLE IF NOT EXISTS event_handlers (
   name TEXT PRIMARY KEY, event TEXT NOT NULL, active INTEGER NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS event_handlers_event ON event_handlers (event, active);
+CREATE TABLE IF NOT EXISTS schedules (
+  name TEXT PRIMARY KEY, workflow_name TEXT NOT NULL, paused INTEGER NOT NULL, next_run_time INTEGER, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS schedules_next ON schedules (next_run_time) WHERE next_run_time IS NOT NULL;
+CREATE TABLE IF NOT EXISTS schedule_executions (
+  n INTEGER PRIMARY KEY AUTOINCREMENT, execution_id TEXT NOT NULL UNIQUE, schedule_name TEXT NOT NULL,
+  workflow_name TEXT NOT NULL, state TEXT NOT NULL, scheduled_time INTEGER NOT NULL, execution_time INTEGER NOT NULL,
+  json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS schedule_executions_sched ON schedule_executions (schedule_name, scheduled_time);
 `;

@@ -15,6 +15,7 @@ import type { TaskDef, TaskExecLog, TaskModel, WorkflowDef, WorkflowModel } from
 import type { QueuePush } from '../../core/outcome';
 import type { PollDataRow, Store, WorkflowRowFilter } from '../../ports/store';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { SqliteScheduleStore } from './schedule-store';
 import type { EventHandler } from '../../core/event-handler';
 import { isTerminalTask } from '../../core/status';
 import { isWorkerTaskType } from '../../core/defaults';
@@ -89,6 +90,7 @@ export class SqliteStore implements Store {
   /** Ids the current transaction loaded or wrote through the cache (evicted on rollback). */
   private readonly touched = new Set<string>();
   private readonly st: Record<string, Database.Statement>;
+  readonly schedules: SqliteScheduleStore;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -101,6 +103,7 @@ export class SqliteStore implements Store {
     const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
     if (!v) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     else if (Number(v.value) > SCHEMA_VERSION) throw new Error(`database schema version ${v.value} is newer than this engine (${SCHEMA_VERSION})`);
+    this.schedules = new SqliteScheduleStore(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.st = {
       putTaskDef: p('INSERT INTO task_defs (name, json) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET json = excluded.json'),
