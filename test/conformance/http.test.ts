@@ -101,12 +101,15 @@ describe('HTTP', () => {
     expect(hits.get(path)).toBe(3);
   }, T);
 
-  it('asyncComplete: the task stays IN_PROGRESS after the call until updated externally', async () => {
+  // `asyncComplete` is a field of the workflow task, beside `inputParameters`. Conductor's HTTP mapper
+  // writes the task-level value into the task input, so it is what `inputData.asyncComplete` shows.
+  it('asyncComplete (task-level field): the task stays IN_PROGRESS after the call until updated externally', async () => {
     const { api } = c;
-    const { id } = await api.run({ tasks: [httpTask({ uri: `${base}/async`, method: 'GET' }, { asyncComplete: true })] });
+    const { id } = await api.run({ tasks: [{ ...httpTask({ uri: `${base}/async`, method: 'GET' }), asyncComplete: true }] });
     const t = await api.waitFor(id, (wf) => wf.tasks.length === 1 && wf.tasks[0].outputData?.response?.statusCode === 200);
     const h = task(t, 'http');
     expect(h.status).toBe('IN_PROGRESS');
+    expect(h.inputData.asyncComplete).toBe(true);
     expect(t.status).toBe('RUNNING');
     expect(hits.get('/async')).toBe(1);
     await api.update(h, 'COMPLETED', { done: 'externally' });
@@ -114,4 +117,19 @@ describe('HTTP', () => {
     expect(wf.status).toBe('COMPLETED');
     expect(task(wf, 'http').outputData).toEqual({ done: 'externally' });
   }, T);
+
+  it(
+    'asyncComplete inside inputParameters is overwritten by the task-level field (default false): the call completes the task',
+    async () => {
+      const { api } = c;
+      const { id } = await api.run({ tasks: [httpTask({ uri: `${base}/async-input`, method: 'GET' }, { asyncComplete: true })] });
+      const wf = await api.waitForEnd(id);
+      expect(wf.status).toBe('COMPLETED');
+      const h = task(wf, 'http');
+      expect(h.status).toBe('COMPLETED');
+      expect(h.inputData.asyncComplete).toBe(false);
+      expect(h.outputData.response.statusCode).toBe(200);
+    },
+    T,
+  );
 });

@@ -27,7 +27,7 @@ export const eventTask: SystemTask = {
     const t = newSystemTask(node, ctx, { ...opts, status: 'SCHEDULED' });
     // EventTaskMapper records the node's sink and asyncComplete in the input
     if (typeof node.sink === 'string') t.inputData.sink = resolveParameters({ sink: node.sink }, ctx.wf, { taskId: t.taskId, env: ctx.deps.env }).sink;
-    t.inputData.asyncComplete = node.asyncComplete === true || t.inputData.asyncComplete === true;
+    t.inputData.asyncComplete = node.asyncComplete === true; // the input's own flag is overwritten, as Conductor
     return [t];
   },
   execute(task, ctx) {

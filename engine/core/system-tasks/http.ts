@@ -124,8 +124,8 @@ export const httpTask: SystemTask = {
   async: true,
   schedule(node, ctx, opts) {
     const t = newSystemTask(node, ctx, { ...opts, status: 'SCHEDULED' });
-    // HTTPTaskMapper records the node's asyncComplete in the input (an input flag also counts here)
-    t.inputData.asyncComplete = node.asyncComplete === true || t.inputData.asyncComplete === true;
+    // HTTPTaskMapper overwrites the input's asyncComplete with the node's (an input flag never counts)
+    t.inputData.asyncComplete = node.asyncComplete === true;
     t.callbackAfterSeconds = Math.max(0, Number(node.startDelay ?? 0) || 0);
     return [t];
   },
