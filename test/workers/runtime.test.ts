@@ -7,7 +7,7 @@ import type { Task } from '@io-orkes/conductor-javascript';
 import { defineWorker, InProgress } from '../../workers/runtime/define-worker';
 import { executeTask, dropNulls, type RuntimeDeps } from '../../workers/runtime/run';
 import { terminal, retryable } from '../../workers/runtime/errors';
-import { runCommand } from '../../workers/runtime/exec';
+import { commandEnv, runCommand } from '../../workers/runtime/exec';
 import { ArtifactStore } from '../../workers/runtime/artifacts';
 import { DeploymentRegistry } from '../../workers/lib/deployments';
 import { loadWorkerConfig, perWorker } from '../../workers/runtime/config';
@@ -55,7 +55,7 @@ test('nulls from unresolved ${workflow.input.x} are dropped, so defaults apply',
 test('bad input → FAILED_WITH_TERMINAL_ERROR INVALID_INPUT naming the field; the function never runs', async () => {
   const r = await executeTask(echo, task({ name: '', device: { port: 1 } }), deps);
   expect(r.status).toBe('FAILED_WITH_TERMINAL_ERROR');
-  expect(r.reasonForIncompletion).toMatch(/^INVALID_INPUT: name: /);
+  expect(r).toMatchObject({ reasonForIncompletion: expect.stringMatching(/^INVALID_INPUT: name: /) });
   expect(r.outputData).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', retryable: false, details: { field: 'name' } } });
   expect(JSON.stringify(r.outputData)).toContain('device.host');
   expect(shipped.map((s) => s.text).join('\n')).not.toContain('hello');
@@ -89,7 +89,7 @@ test('secrets read by name are redacted from the log, the output and the reason'
   const all = JSON.stringify([ok, bad, shipped]);
   expect(all).not.toContain('hunter2-very-secret');
   expect(ok.outputData).toEqual({ ok: true, echoed: '***' });
-  expect(bad.reasonForIncompletion).toBe('AUTH_FAILED: rejected ***');
+  expect(bad).toMatchObject({ reasonForIncompletion: 'AUTH_FAILED: rejected ***' });
   const missing = defineWorker({ taskType: 'm', description: '', input: z.object({}), run: async (_i, ctx) => ({ v: ctx.secret('NOT_SET') }) });
   expect(await executeTask(missing, task({}), deps)).toMatchObject({ status: 'FAILED_WITH_TERMINAL_ERROR', reasonForIncompletion: expect.stringMatching(/^SECRET_MISSING: secret NOT_SET/) });
 });
@@ -150,6 +150,11 @@ async function waitGone(pid: number): Promise<boolean> {
   }
   return false;
 }
+
+test('commands that build repository code do not see secret-looking variables', () => {
+  const env = commandEnv({ PATH: '/bin', HOME: '/root', OTA_PASSWORD: 'x', CONDUCTOR_AUTH_KEY: 'k', GITHUB_TOKEN: 't', SSH_PRIVATE_KEY_FILE: 'f', AWS_SECRET_ACCESS_KEY: 's', API_KEY: 'a' }, { EXTRA: '1' });
+  expect(env).toEqual({ PATH: '/bin', HOME: '/root', EXTRA: '1' });
+});
 
 test('artifacts are content-addressed and checked on the way out', async () => {
   const store = deps.artifacts;

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskCtx } from '../runtime/define-worker';
 import { retryable, terminal } from '../runtime/errors';
+import { commandEnv } from '../runtime/exec';
 
 export const SourceSchema = {
   /** A local directory (taken as it is). */
@@ -38,7 +39,7 @@ export async function prepareSource(input: SourceInput, ctx: TaskCtx, timeoutMs 
   if (!input.repoUrl) throw terminal('INVALID_INPUT', 'projectDir or repoUrl: one is required', { field: 'repoUrl' });
   const checkout = join(await ctx.workspace(), 'src');
   const git = async (args: string[], cwd?: string) => {
-    const r = await ctx.exec('git', args, { cwd, timeoutMs, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    const r = await ctx.exec('git', args, { cwd, timeoutMs, env: commandEnv(ctx.env, { GIT_TERMINAL_PROMPT: '0' }) });
     if (r.exitCode !== 0) {
       const msg = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ');
       // an unknown repository or commit will not appear by retrying; a network fault may pass

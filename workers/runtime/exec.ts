@@ -46,6 +46,19 @@ class Tail {
   }
 }
 
+/** Variables that hold credentials by their name; a build of someone's commit must not see them. */
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|(^|_)KEY$|^CONDUCTOR_AUTH_/i;
+
+/**
+ * The environment for a command that runs code from a repository (builds, tests, git hooks):
+ * the worker's own minus anything secret-looking, plus `extra`.
+ */
+export function commandEnv(base: Readonly<Record<string, string | undefined>>, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !SECRET_NAME.test(k)) out[k] = v;
+  return { ...out, ...extra };
+}
+
 export function runCommand(command: string, args: readonly string[], o: ExecOptions = {}): Promise<ExecResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {

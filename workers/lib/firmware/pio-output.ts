@@ -269,6 +269,10 @@ export interface TestOutput {
 
 const STATUS = '(PASSED|FAILED|SKIPPED|WARNED|ERRORED)';
 const CASE_LINE = new RegExp(`^(?:(.+?):(\\d+): )?([^\\s:]+)(?:: (.*?))?\\s+\\[${STATUS}\\]$`);
+// What PlatformIO's Unity runner prints (platformio/test/runners/unity.py): Unity's own
+// `file:line:name:PASS` with `:PASS` cut off, `file:line:name:FAIL: msg` kept whole, each followed
+// by a tab and the status; `:IGNORE` becomes [IGNORED]. Names may contain `::` (C++ namespaces).
+const UNITY_CASE_LINE = /^([^:\s][^:]*):(\d+):(\S+?)(?::FAIL(?::\s*(.*?))?)?\s+\[(PASSED|FAILED|IGNORED)\]$/;
 
 export function parseTestOutput(text: string): TestOutput {
   const out: TestOutput = { cases: [], suites: [] };
@@ -326,6 +330,13 @@ export function parseTestOutput(text: string): TestOutput {
       if (c[1]) tc.file = c[1];
       if (c[2]) tc.line = Number(c[2]);
       if (c[4]) tc.message = c[4];
+      out.cases.push(tc);
+      continue;
+    }
+    const u = suite ? UNITY_CASE_LINE.exec(line) : null;
+    if (u) {
+      const tc: ConsoleTestCase = { suite, name: u[3]!, status: u[5] === 'IGNORED' ? 'SKIPPED' : (u[5] as TestStatus), file: u[1]!, line: Number(u[2]) };
+      if (u[4]) tc.message = u[4];
       out.cases.push(tc);
     }
   }
