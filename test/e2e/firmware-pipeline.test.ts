@@ -99,9 +99,13 @@ async function runPipeline(commit: string, extra: Record<string, unknown> = {}):
   return api.waitFor(id, (w) => w.status !== 'RUNNING', RUN_MS);
 }
 
-/** The failure workflow a failed run started (Conductor writes its id into the failed run's output). */
+/**
+ * The failure workflow a failed run started. Conductor writes its id into the failed run's
+ * output; Conductor OSS saves the FAILED status first and the id a moment later, so wait for it.
+ */
 async function rollbackRun(failed: Workflow): Promise<Workflow> {
-  const id = failed.output?.['conductor.failure_workflow'] as string;
+  const withId = await api.waitFor(failed.workflowId, (w) => typeof w.output?.['conductor.failure_workflow'] === 'string', 10_000);
+  const id = withId.output['conductor.failure_workflow'] as string;
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
   return api.waitFor(id, (w) => w.status !== 'RUNNING', RUN_MS);
 }
