@@ -264,7 +264,7 @@ export class DeviceSimulator {
     this.bootedAt = this.clock.now();
     this.resetReason = RESET_REASON[reason] ?? 'ESP_RST_UNKNOWN';
     this.up = true;
-    this.core.log(`boot #${this.bootCount} ${s.partition} v${s.desc!.version} (${s.state}) after ${reason}`);
+    this.core.log(`boot #${this.bootCount} ${s.partition} ${s.desc!.version} (${s.state}) after ${reason}`);
     this.core.emit('boot', { bootId: this.bootId, partition: s.partition, version: s.desc!.version, otaState: s.state, reason });
     if (r.rolledBack) this.core.emit('rollback', { from: r.from?.version ?? '', to: s.desc!.version, reason: 'reset while pending_verify' });
     if (s.state !== 'pending_verify') return;
