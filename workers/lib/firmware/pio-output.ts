@@ -271,8 +271,8 @@ const STATUS = '(PASSED|FAILED|SKIPPED|WARNED|ERRORED)';
 const CASE_LINE = new RegExp(`^(?:(.+?):(\\d+): )?([^\\s:]+)(?:: (.*?))?\\s+\\[${STATUS}\\]$`);
 // What PlatformIO's Unity runner prints (platformio/test/runners/unity.py): Unity's own
 // `file:line:name:PASS` with `:PASS` cut off, `file:line:name:FAIL: msg` kept whole, each followed
-// by a tab and the status; `:IGNORE` becomes [IGNORED]. Names may contain `::` (C++ namespaces).
-const UNITY_CASE_LINE = /^([^:\s][^:]*):(\d+):(\S+?)(?::FAIL(?::\s*(.*?))?)?\s+\[(PASSED|FAILED|IGNORED)\]$/;
+// by a tab and the status; `:IGNORE` (kept or cut, with its reason) becomes [IGNORED]. Names may contain `::` (C++ namespaces).
+const UNITY_CASE_LINE = /^([^:\s][^:]*):(\d+):(\S+?)(?::(?:FAIL|IGNORE)(?::\s*(.*?))?)?\s+\[(PASSED|FAILED|IGNORED)\]$/;
 
 export function parseTestOutput(text: string): TestOutput {
   const out: TestOutput = { cases: [], suites: [] };
