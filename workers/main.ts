@@ -8,6 +8,7 @@ import 'dotenv/config';
 import { loadWorkerConfig, WorkerConfigError } from './runtime/config';
 import { createWorkerLogger } from './runtime/logger';
 import { startWorkers } from './runtime/run';
+import { createWorkerMetrics, serveMetrics } from './runtime/metrics';
 import { selectWorkers } from './index';
 
 async function main(): Promise<void> {
@@ -21,15 +22,21 @@ async function main(): Promise<void> {
     process.exit(e instanceof WorkerConfigError ? 78 : 64);
   }
   const log = createWorkerLogger(config.LOG_LEVEL);
-  const running = await startWorkers(defs, config, process.env, log);
-  log.info('workers polling', { server: config.CONDUCTOR_SERVER_URL, taskTypes: defs.map((d) => d.taskType), pid: process.pid });
+  const metrics = createWorkerMetrics();
+  const running = await startWorkers(defs, config, process.env, log, metrics);
   let stopping = false;
+  const exporter =
+    config.WORKER_METRICS_PORT === 'off' ? undefined : await serveMetrics(metrics, config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT, () => !stopping);
+  log.info('workers polling', { server: config.CONDUCTOR_SERVER_URL, taskTypes: defs.map((d) => d.taskType), pid: process.pid, metricsPort: exporter?.port });
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping workers', { signal: sig });
     const grace = Number(process.env.WORKER_SHUTDOWN_GRACE_MS ?? 10_000);
-    void running.stop(grace).then(() => process.exit(0));
+    void running.stop(grace).then(async () => {
+      await exporter?.close();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -196,3 +196,22 @@ test('worker configuration is validated', () => {
   expect(perWorker({ WORKER_OTA_DEPLOY_CONCURRENCY: '3' }, 'ota_deploy', 'CONCURRENCY')).toBe(3);
   expect(() => perWorker({ WORKER_OTA_DEPLOY_CONCURRENCY: 'lots' }, 'ota_deploy', 'CONCURRENCY')).toThrow(/WORKER_OTA_DEPLOY_CONCURRENCY/);
 });
+
+test('worker metrics count outcomes by code and the exporter serves them with a health check', async () => {
+  const { createWorkerMetrics, serveMetrics } = await import('../../workers/runtime/metrics');
+  const metrics = createWorkerMetrics();
+  const failing = defineWorker({ taskType: 'flaky', description: '', input: z.object({}), run: async () => { throw retryable('DEVICE_UNREACHABLE', 'no'); } });
+  await executeTask(echo, task({ name: 'Ada' }), { ...deps, metrics });
+  await executeTask(failing, task({}), { ...deps, metrics });
+  const exporter = await serveMetrics(metrics, '127.0.0.1', 0, () => true);
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${exporter.port}/metrics`)).text();
+    expect(text).toContain('baton_worker_tasks_total{task_type="echo",outcome="COMPLETED",code=""} 1');
+    expect(text).toContain('baton_worker_tasks_total{task_type="flaky",outcome="FAILED",code="DEVICE_UNREACHABLE"} 1');
+    expect(text).toContain('baton_worker_tasks_in_flight{task_type="echo"} 0');
+    expect((await fetch(`http://127.0.0.1:${exporter.port}/health`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${exporter.port}/nope`)).status).toBe(404);
+  } finally {
+    await exporter.close();
+  }
+});

@@ -18,6 +18,9 @@ export const WorkerConfigSchema = z.object({
   /** Task domain to poll (Conductor task-to-domain routing). */
   WORKER_DOMAIN: z.string().optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  /** /metrics and /health of this worker process; 0 = an ephemeral port, off = none. */
+  WORKER_METRICS_PORT: z.union([z.literal('off'), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
 });
 
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;

@@ -16,6 +16,7 @@ import { runCommand } from './exec';
 import { Secrets } from './secrets';
 import { TaskLog, type LogSink } from './task-log';
 import { perWorker, type WorkerConfig } from './config';
+import type { WorkerMetrics } from './metrics';
 
 type SdkResult = Awaited<ReturnType<ConductorWorker['execute']>>;
 
@@ -30,6 +31,7 @@ export interface RuntimeDeps {
   shutdown?: AbortSignal;
   /** ms before the response timeout at which a task is aborted. @default 2000 */
   abortMarginMs?: number;
+  metrics?: WorkerMetrics;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -56,6 +58,15 @@ function inputError(issues: { path: (string | number)[]; message: string }[]): W
 
 /** Execute one polled task with a worker definition; never throws. Exported for tests. */
 export async function executeTask(def: WorkerDefinition, task: Task, deps: RuntimeDeps): Promise<SdkResult> {
+  const started = Date.now();
+  deps.metrics?.taskStarted(def.taskType);
+  const result = await runTask(def, task, deps);
+  const code = String((result.outputData as { error?: { code?: string } } | undefined)?.error?.code ?? '');
+  deps.metrics?.taskEnded(def.taskType, String(result.status), code, (Date.now() - started) / 1000);
+  return result;
+}
+
+async function runTask(def: WorkerDefinition, task: Task, deps: RuntimeDeps): Promise<SdkResult> {
   const taskId = task.taskId ?? '';
   const secrets = new Secrets(deps.env);
   const log = new TaskLog(taskId, deps.logSink, (s) => secrets.redact(s));
@@ -131,7 +142,7 @@ export interface RunningWorkers {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startWorkers(defs: WorkerDefinition[], config: WorkerConfig, env: Record<string, string | undefined>, log?: winston.Logger): Promise<RunningWorkers> {
+export async function startWorkers(defs: WorkerDefinition[], config: WorkerConfig, env: Record<string, string | undefined>, log?: winston.Logger, metrics?: WorkerMetrics): Promise<RunningWorkers> {
   const client = await orkesConductorClient({ serverUrl: config.CONDUCTOR_SERVER_URL, keyId: config.CONDUCTOR_AUTH_KEY, keySecret: config.CONDUCTOR_AUTH_SECRET });
   const tasks = new TaskClient(client);
   const shutdown = new AbortController();
@@ -143,6 +154,7 @@ export async function startWorkers(defs: WorkerDefinition[], config: WorkerConfi
     logSink: (taskId, line) => tasks.addTaskLog(taskId, line),
     log,
     shutdown: shutdown.signal,
+    metrics,
   };
   const workers = defs.map((d) => {
     const w = toSdkWorker(d, deps, env);
