@@ -58,7 +58,7 @@ export function createBaton(o: CreateOptions): BatonServer {
   const scheduler = o.config.schedulerEnabled
     ? new Scheduler(engine, o.timers ?? realTimers, { toStartRequest: (m, prefix) => parseStartRequest(m, o.config.env, prefix), log })
     : undefined;
-  const metrics = createMetrics(engine.bus, store);
+  const metrics = createMetrics(engine.bus, store, () => engine.clock.now());
   logEngineEvents(engine.bus, log);
   const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log, scheduler, auth: o.config.auth });
   let loading: Promise<void> | undefined;

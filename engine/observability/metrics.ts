@@ -12,7 +12,7 @@ export interface Metrics {
   http: RequestHandler;
 }
 
-export function createMetrics(bus: EventBus, store: Store): Metrics {
+export function createMetrics(bus: EventBus, store: Store, now: () => number = Date.now): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'baton_' });
 
@@ -41,9 +41,18 @@ export function createMetrics(bus: EventBus, store: Store): Metrics {
     },
   });
   new client.Gauge({
-    name: 'baton_workflows_running', help: 'Workflows RUNNING or PAUSED', registers: [registry],
+    name: 'baton_workflows_running', help: 'Workflows RUNNING or PAUSED', labelNames: ['workflow'], registers: [registry],
     collect() {
-      this.set(store.runningWorkflowIds().length);
+      this.reset();
+      for (const r of store.runningByName()) this.set({ workflow: r.name }, r.count);
+    },
+  });
+  new client.Gauge({
+    name: 'baton_workflow_oldest_running_seconds', help: 'Age of the oldest RUNNING or PAUSED workflow of each name', labelNames: ['workflow'], registers: [registry],
+    collect() {
+      this.reset();
+      const t = now();
+      for (const r of store.runningByName()) this.set({ workflow: r.name }, Math.max(0, (t - r.oldestCreateTime) / 1000));
     },
   });
   const httpReqs = new client.Counter({ name: 'baton_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });

@@ -57,6 +57,8 @@ export interface Store {
   /** Every workflow id (for scans such as free-text search), newest first. */
   allWorkflowIds(): string[];
   runningWorkflowIds(): string[];
+  /** RUNNING or PAUSED workflows per name, with the oldest one's create time (for metrics). */
+  runningByName(): { name: string; count: number; oldestCreateTime: number }[];
 
   pushQueue(entries: QueuePush[]): void;
   removeQueue(taskIds: string[]): void;

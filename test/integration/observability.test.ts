@@ -45,7 +45,12 @@ describe('observability', () => {
     expect(text).toMatch(/^baton_tasks_ended_total\{task_type="obs_task",status="FAILED"\} 1$/m);
     expect(text).toMatch(/^baton_task_queue_wait_seconds_count\{task_type="obs_task"\} 2$/m);
     expect(text).toMatch(/^baton_http_requests_total\{method="POST",route="\/api\/workflow\/:name",status="200"\} 2$/m);
-    expect(text).toMatch(/^baton_workflows_running 0$/m);
+    expect(text).not.toMatch(/^baton_workflows_running\{workflow="obs_wf"\}/m);
+    // one more, left running: counted per name, and its age is exposed for the timeout alert
+    await request(app).post('/api/workflow/obs_wf').send({}).expect(200);
+    const later = (await request(app).get('/metrics').expect(200)).text;
+    expect(later).toMatch(/^baton_workflows_running\{workflow="obs_wf"\} 1$/m);
+    expect(later).toMatch(/^baton_workflow_oldest_running_seconds\{workflow="obs_wf"\} [\d.e-]+$/m);
     const ended = mem.lines.find((l) => l.message === 'workflow ended' && l.workflowId === bad);
     expect(ended).toMatchObject({ level: 'warn', status: 'FAILED', workflow: 'obs_wf' });
     expect(mem.lines.find((l) => l.message === 'task ended' && l.workflowId === bad)).toMatchObject({ taskType: 'obs_task', status: 'FAILED', reason: 'boom' });

@@ -133,6 +133,7 @@ export class SqliteStore implements Store {
       idem: p('SELECT workflow_id, status FROM workflows WHERE idempotency_key = ? ORDER BY create_time DESC LIMIT 1'),
       allIds: p('SELECT workflow_id FROM workflows ORDER BY create_time DESC'),
       running: p("SELECT workflow_id FROM workflows WHERE status IN ('RUNNING', 'PAUSED')"),
+      runningByName: p("SELECT name, COUNT(*) AS n, MIN(create_time) AS oldest FROM workflows WHERE status IN ('RUNNING', 'PAUSED') GROUP BY name"),
       qPush: p('INSERT INTO queue (task_id, queue_name, priority, due_at) VALUES (?, ?, ?, ?) ON CONFLICT(task_id) DO UPDATE SET queue_name=excluded.queue_name, priority=excluded.priority, due_at=excluded.due_at'),
       qDel: p('DELETE FROM queue WHERE task_id = ?'),
       qPeek: p('SELECT task_id FROM queue WHERE queue_name = ? AND due_at <= ? ORDER BY priority DESC, due_at, n LIMIT ?'),
@@ -338,6 +339,10 @@ export class SqliteStore implements Store {
 
   runningWorkflowIds(): string[] {
     return (this.st.running.all() as Row[]).map((r) => r.workflow_id as string);
+  }
+
+  runningByName(): { name: string; count: number; oldestCreateTime: number }[] {
+    return (this.st.runningByName.all() as Row[]).map((r) => ({ name: r.name as string, count: Number(r.n), oldestCreateTime: Number(r.oldest) }));
   }
 
   pushQueue(entries: QueuePush[]): void {
