@@ -11,41 +11,20 @@
  * Knobs (env): BENCH_BRANCHES (1000), BENCH_ITERATIONS (1000), BENCH_CONCURRENCY (SDK worker
  * concurrency, 32), BENCH_CPU_PROF=1 (profile the engine in section a and print hotspots).
  */
-import http from 'node:http';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { orkesConductorClient, TaskManager } from '@io-orkes/conductor-javascript';
+import { agent, fanoutWorkflow, ok, quiet, waitEnd as waitEndAt } from './lib/common';
 import { procMemoryMiB, spawnEngine, type EngineProcess } from './lib/engine-process';
 import { summariseProfile } from './lib/cpuprofile';
-import { readdirSync } from 'node:fs';
 
 const BRANCHES = Number(process.env.BENCH_BRANCHES ?? 1000);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
-const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined, warn: () => undefined };
 
 const root = mkdtempSync(join(tmpdir(), 'baton-cf-bench-'));
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-function call(base: string, method: string, path: string, body?: unknown): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, { method, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path} → ${res.statusCode}: ${text}`));
-        else resolve(text);
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
 async function engine(profDir?: string): Promise<EngineProcess> {
   const dir = mkdtempSync(join(root, 'e-'));
   const defsDir = join(dir, 'defs');
@@ -62,19 +41,8 @@ function printProfile(dir: string): void {
   for (const h of s.functions) console.log(`    ${h.pct.toFixed(1).padStart(5)}%  ${h.name}`);
 }
 
-/** Re-read the workflow until it ends; track the engine's peak RSS meanwhile. */
-async function waitEnd(e: EngineProcess, id: string, timeoutMs: number): Promise<{ status: string; tasks: number }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const wf = JSON.parse(await call(e.url, 'GET', `/api/workflow/${id}?includeTasks=false`));
-    if (wf.status !== 'RUNNING') {
-      const full = JSON.parse(await call(e.url, 'GET', `/api/workflow/${id}`));
-      return { status: wf.status, tasks: full.tasks.length };
-    }
-    if (Date.now() > deadline) throw new Error(`workflow ${id} still RUNNING after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Re-read the workflow until it ends. */
+const waitEnd = (e: EngineProcess, id: string, timeoutMs: number) => waitEndAt(e.url, id, timeoutMs);
 
 function workers(client: Awaited<ReturnType<typeof orkesConductorClient>>, taskDefName: string): TaskManager {
   const m = new TaskManager(client, [{ taskDefName, execute: async (t) => ({ status: 'COMPLETED', outputData: { i: t.inputData?.i ?? null } }) }], {
@@ -94,20 +62,13 @@ const row = (...cells: string[]) => {
 async function dynamicFork(): Promise<void> {
   const profDir = join(root, 'prof');
   const e = await engine(CPU_PROF ? profDir : undefined);
-  await call(e.url, 'POST', '/api/metadata/taskdefs', [{ name: 'cf_branch', retryCount: 0, responseTimeoutSeconds: 600 }]);
-  await call(e.url, 'POST', '/api/metadata/workflow', {
-    name: 'cf_fanout',
-    version: 1,
-    tasks: [
-      { name: 'fan', taskReferenceName: 'fan', type: 'FORK_JOIN_DYNAMIC', inputParameters: { forkTaskName: 'cf_branch', forkTaskInputs: '${workflow.input.items}' } },
-      { name: 'join', taskReferenceName: 'join', type: 'JOIN' },
-    ],
-  });
+  await ok(e.url, 'POST', '/api/metadata/taskdefs', [{ name: 'cf_branch', retryCount: 0, responseTimeoutSeconds: 600 }]);
+  await ok(e.url, 'POST', '/api/metadata/workflow', fanoutWorkflow('cf_fanout', 'cf_branch'));
   const client = await orkesConductorClient({ serverUrl: e.url });
   const m = workers(client, 'cf_branch');
   const items = Array.from({ length: BRANCHES }, (_, i) => ({ i }));
   const t0 = performance.now();
-  const id = await call(e.url, 'POST', '/api/workflow', { name: 'cf_fanout', version: 1, input: { items } });
+  const id = await ok(e.url, 'POST', '/api/workflow', { name: 'cf_fanout', version: 1, input: { items } });
   const r = await waitEnd(e, id, 600_000);
   const ms = performance.now() - t0;
   const mem = procMemoryMiB(e.pid);
@@ -119,26 +80,26 @@ async function dynamicFork(): Promise<void> {
 
 async function loops(): Promise<void> {
   const e = await engine();
-  await call(e.url, 'POST', '/api/metadata/taskdefs', [{ name: 'cf_body', retryCount: 0, responseTimeoutSeconds: 600 }]);
+  await ok(e.url, 'POST', '/api/metadata/taskdefs', [{ name: 'cf_body', retryCount: 0, responseTimeoutSeconds: 600 }]);
   const loop = (name: string, body: unknown) => ({
     name,
     version: 1,
     tasks: [{ name: 'loop', taskReferenceName: 'loop', type: 'DO_WHILE', inputParameters: { n: '${workflow.input.n}' }, loopCondition: '$.loop.iteration < $.n', loopOver: [body] }],
   });
-  await call(e.url, 'POST', '/api/metadata/workflow', loop('cf_loop_worker', { name: 'cf_body', taskReferenceName: 'body', inputParameters: { i: '${loop.output.iteration}' } }));
-  await call(e.url, 'POST', '/api/metadata/workflow', loop('cf_loop_inline', { name: 'calc', taskReferenceName: 'calc', type: 'INLINE', inputParameters: { evaluatorType: 'javascript', i: '${loop.output.iteration}', expression: '$.i * 2' } }));
+  await ok(e.url, 'POST', '/api/metadata/workflow', loop('cf_loop_worker', { name: 'cf_body', taskReferenceName: 'body', inputParameters: { i: '${loop.output.iteration}' } }));
+  await ok(e.url, 'POST', '/api/metadata/workflow', loop('cf_loop_inline', { name: 'calc', taskReferenceName: 'calc', type: 'INLINE', inputParameters: { evaluatorType: 'javascript', i: '${loop.output.iteration}', expression: '$.i * 2' } }));
 
   const client = await orkesConductorClient({ serverUrl: e.url });
   const m = workers(client, 'cf_body');
   let t0 = performance.now();
-  let id = await call(e.url, 'POST', '/api/workflow', { name: 'cf_loop_worker', version: 1, input: { n: ITERATIONS } });
+  let id = await ok(e.url, 'POST', '/api/workflow', { name: 'cf_loop_worker', version: 1, input: { n: ITERATIONS } });
   let r = await waitEnd(e, id, 600_000);
   let ms = performance.now() - t0;
   row('b', `DO_WHILE ${ITERATIONS} iterations, SIMPLE body (SDK worker)`, `${r.status} in ${(ms / 1000).toFixed(2)} s (${(ms / ITERATIONS).toFixed(2)} ms/iteration), ${r.tasks} tasks`);
   await m.stopPolling();
 
   t0 = performance.now();
-  id = await call(e.url, 'POST', '/api/workflow', { name: 'cf_loop_inline', version: 1, input: { n: ITERATIONS } });
+  id = await ok(e.url, 'POST', '/api/workflow', { name: 'cf_loop_inline', version: 1, input: { n: ITERATIONS } });
   r = await waitEnd(e, id, 600_000);
   ms = performance.now() - t0;
   row('c', `DO_WHILE ${ITERATIONS} iterations, INLINE body (no worker)`, `${r.status} in ${(ms / 1000).toFixed(2)} s (${(ms / ITERATIONS).toFixed(2)} ms/iteration), ${r.tasks} tasks, engine peak RSS ${procMemoryMiB(e.pid).hwm.toFixed(0)} MiB`);

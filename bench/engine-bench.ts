@@ -17,11 +17,11 @@
  * Knobs (env): BENCH_WORKFLOWS (300), BENCH_RSS_WORKFLOWS (10000), BENCH_RSS_TASKS (tasks per
  * workflow in e, 5), BENCH_CPU_PROF=1 (profile the engine in section a and print hotspots).
  */
-import http from 'node:http';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { orkesConductorClient, TaskManager, type ConductorWorker } from '@io-orkes/conductor-javascript';
+import { orkesConductorClient } from '@io-orkes/conductor-javascript';
+import { agent, benchTaskDef, call, chainWorkflow, getWf, median, ok, pct, sdkWorkers, startWf, until, type WireTask } from './lib/common';
 import { freePort, procMemoryMiB, repoRoot, spawnEngine, type EngineProcess, type EngineSpawnOptions } from './lib/engine-process';
 import { summariseProfile } from './lib/cpuprofile';
 
@@ -30,51 +30,12 @@ const RSS_WORKFLOWS = Number(process.env.BENCH_RSS_WORKFLOWS ?? 10_000);
 const RSS_TASKS = Number(process.env.BENCH_RSS_TASKS ?? 5);
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1';
 const TYPES = Array.from({ length: 10 }, (_, i) => `bench_t${i}`);
-const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined, warn: () => undefined };
 
 const root = mkdtempSync(join(tmpdir(), 'baton-bench-'));
 const defsDir = join(root, 'defs');
 mkdirSync(defsDir);
 let nth = 0;
 const running = new Set<EngineProcess>();
-
-// ---- small utilities ------------------------------------------------------------------------
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(`${base}${path}`, { method, agent, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-async function ok(base: string, method: string, path: string, body?: unknown): Promise<string> {
-  const r = await call(base, method, path, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
-  return r.text;
-}
-
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-const median = (xs: number[]) => pct(xs, 50);
-const until = async (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 300_000, everyMs = 20) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-};
 
 async function engine(extra: Partial<EngineSpawnOptions> = {}): Promise<EngineProcess> {
   const dir = join(root, `e${nth++}`);
@@ -89,39 +50,11 @@ async function stop(e: EngineProcess): Promise<void> {
 }
 
 async function register(url: string): Promise<void> {
-  const def = (name: string) => ({ name, retryCount: 0, timeoutSeconds: 600, responseTimeoutSeconds: 300, ownerEmail: 'bench@example.com' });
-  await ok(url, 'POST', '/api/metadata/taskdefs', [...TYPES, 'bench_rt', 'bench_rss'].map(def));
-  const wf = (name: string, types: string[]) => ({
-    name,
-    version: 1,
-    ownerEmail: 'bench@example.com',
-    schemaVersion: 2,
-    tasks: types.map((t, i) => ({ name: t, taskReferenceName: `s${i}`, type: 'SIMPLE', inputParameters: { i: '${workflow.input.i}' } })),
-  });
-  await ok(url, 'POST', '/api/metadata/workflow', wf('bench_ten', TYPES));
-  await ok(url, 'POST', '/api/metadata/workflow', wf('bench_rt', Array(10).fill('bench_rt')));
-  await ok(url, 'POST', '/api/metadata/workflow', wf('bench_rss', Array(RSS_TASKS).fill('bench_rss')));
+  await ok(url, 'POST', '/api/metadata/taskdefs', [...TYPES, 'bench_rt', 'bench_rss'].map(benchTaskDef));
+  await ok(url, 'POST', '/api/metadata/workflow', chainWorkflow('bench_ten', TYPES));
+  await ok(url, 'POST', '/api/metadata/workflow', chainWorkflow('bench_rt', Array(10).fill('bench_rt')));
+  await ok(url, 'POST', '/api/metadata/workflow', chainWorkflow('bench_rss', Array(RSS_TASKS).fill('bench_rss')));
 }
-
-const startWf = (url: string, name: string, i: number) => ok(url, 'POST', '/api/workflow', { name, version: 1, input: { i } });
-
-interface WireTask {
-  taskId: string;
-  workflowInstanceId: string;
-  taskType: string;
-  status: string;
-  scheduledTime: number;
-  startTime: number;
-  endTime: number;
-  referenceTaskName: string;
-}
-interface WireWorkflow {
-  status: string;
-  startTime: number;
-  endTime: number;
-  tasks: WireTask[];
-}
-const getWf = async (url: string, id: string) => JSON.parse(await ok(url, 'GET', `/api/workflow/${id}?includeTasks=true`)) as WireWorkflow;
 
 // ---- the table ------------------------------------------------------------------------------
 
@@ -164,39 +97,6 @@ async function startLatency(): Promise<void> {
   await stop(e);
 }
 
-/** SDK workers for the ten types; `onDone(workflowId)` fires when the last task's update is accepted. */
-function sdkWorkers(client: Awaited<ReturnType<typeof orkesConductorClient>>, onExecute: (t: { scheduledTime?: number }) => void, onDone: (wfId: string) => void, concurrency: number) {
-  const workers: ConductorWorker[] = TYPES.map((taskDefName) => ({
-    taskDefName,
-    execute: async (task) => {
-      onExecute(task);
-      return { status: 'COMPLETED', outputData: { i: task.inputData?.i } };
-    },
-  }));
-  const inFlight = { polls: 0 };
-  const m = new TaskManager(client, workers, {
-    logger: quiet,
-    options: { pollInterval: 1, concurrency, batchPollingTimeout: 1000, workerID: 'bench' },
-    eventListeners: [
-      {
-        onPollStarted: () => void inFlight.polls++,
-        onPollCompleted: () => void inFlight.polls--,
-        onPollFailure: () => void inFlight.polls--,
-        onTaskUpdateCompleted: (ev) => {
-          if (ev.taskType === TYPES[TYPES.length - 1] && ev.workflowInstanceId) onDone(ev.workflowInstanceId);
-        },
-      },
-    ],
-  });
-  m.startPolling();
-  return {
-    async stop() {
-      await m.stopPolling();
-      await until(() => inFlight.polls <= 0, 'SDK polls to return', 10_000);
-    },
-  };
-}
-
 async function throughputAndLatency(): Promise<void> {
   const profDir = join(root, 'prof');
   const e = await engine(CPU_PROF ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] } : {});
@@ -206,17 +106,17 @@ async function throughputAndLatency(): Promise<void> {
   const doneWaiters = new Map<string, () => void>();
   const clientLat: number[] = [];
   let recordClient = false;
-  const w = sdkWorkers(
-    client,
-    (t) => {
+  const w = sdkWorkers(client, TYPES, {
+    concurrency: 10,
+    onExecute: (t) => {
       if (recordClient && t.scheduledTime) clientLat.push(Date.now() - t.scheduledTime);
     },
-    (id) => {
+    doneType: TYPES[TYPES.length - 1],
+    onDone: (id) => {
       doneCount++;
       doneWaiters.get(id)?.();
     },
-    10,
-  );
+  });
 
   // warm-up: 30 workflows
   for (let i = 0; i < 30; i++) await startWf(e.url, 'bench_ten', i);

@@ -6,6 +6,8 @@
 #                                               healthy, print the base URL (…/api) on stdout
 #   tools/conductor-oss/run.sh stop              stop the server started by `start`
 #   tools/conductor-oss/run.sh status            exit 0 and print the URL when it answers
+#   tools/conductor-oss/run.sh java              print the JDK 21+ it would use (exit 1: none)
+#   tools/conductor-oss/run.sh fetch             only fetch the jar into lib/ (exit 1: failed)
 #
 # Environment (all optional):
 #   CONDUCTOR_OSS_PORT            port on 127.0.0.1 (default 8127)
@@ -184,5 +186,7 @@ case "${1:-}" in
   start) shift; cmd_start "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start [--fresh] | stop | status" >&2; exit 2 ;;
+  java) find_java ;;
+  fetch) fetch_jar ;;
+  *) echo "usage: $0 start [--fresh] | stop | status | java | fetch" >&2; exit 2 ;;
 esac
