@@ -1,6 +1,8 @@
 /**
  * ota_deploy: push a firmware image to a device over the air: espota (ArduinoOTA's UDP
- * invitation + TCP upload, MD5 or SHA256 auth) or HTTP POST to the device's /update. The image
+ * invitation + TCP upload, MD5 or SHA256 auth), HTTP POST to the device's /update, or HTTP pull
+ * (the worker serves the image on a short-lived server of its own, OTA_PULL_BIND/OTA_PULL_PORT/
+ * OTA_PULL_PUBLIC_URL, and has the device fetch it with POST /ota/pull). The image
  * is checked before anything is sent (its sha256 in the artifact store, its ESP32 header and
  * version); a device already running it is left alone. The push is recorded as a pending
  * deployment, with the image the device ran before, so rollback knows where to go back to.
@@ -13,6 +15,7 @@ import { registryFromEnv } from './lib/deployments';
 import { parseEspImage } from './lib/firmware/esp-image';
 import { espotaPush } from './lib/ota/espota-client';
 import { createDeviceClient, httpPush, type DeviceInfo } from './lib/ota/http-ota';
+import { httpPull, pullSourceFromEnv, type PullEvent } from './lib/ota/http-pull';
 import { md5hex } from './lib/ota/espota-protocol';
 
 export const AuthSchema = z
@@ -33,10 +36,13 @@ export const TimeoutsSchema = z
   })
   .default({});
 
+export const OtaMethodSchema = z.enum(['espota', 'http_push', 'http_pull']);
+export type OtaMethod = z.output<typeof OtaMethodSchema>;
+
 const Input = z.object({
   device: DeviceSchema,
   artifact: ArtifactRefSchema,
-  method: z.enum(['espota', 'http_push']).default('espota'),
+  method: OtaMethodSchema.default('espota'),
   kind: z.enum(['flash', 'filesystem']).default('flash'),
   /** The version the image must carry (from compile's app descriptor). */
   expectedVersion: z.string().min(1).optional(),
@@ -50,18 +56,42 @@ export async function pushImage(
   ctx: TaskCtx,
   device: Device,
   image: Buffer,
-  o: { method: 'espota' | 'http_push'; kind: 'flash' | 'filesystem'; auth: z.output<typeof AuthSchema>; timeouts: z.output<typeof TimeoutsSchema> },
+  o: {
+    method: OtaMethod;
+    kind: 'flash' | 'filesystem';
+    auth: z.output<typeof AuthSchema>;
+    timeouts: z.output<typeof TimeoutsSchema>;
+    /** The image's version, passed on to a pulling device. */
+    version?: string;
+  },
 ): Promise<{ bytesSent: number; authProtocol: string; durationMs: number }> {
+  let lastPct = -1;
+  const progress = (verb: string) => (sent: number, total: number) => {
+    const pct = Math.floor((sent / total) * 4) * 25;
+    if (pct !== lastPct) ctx.log(`${verb} ${sent}/${total} bytes (${pct}%)`), (lastPct = pct);
+  };
+  if (o.method === 'http_pull') {
+    // the device fetches the image from us: no OTA password is involved (the URL's random path is
+    // the only key, and the server lives for this task only)
+    const r = await httpPull({
+      baseUrl: device.baseUrl,
+      image,
+      kind: o.kind,
+      version: o.version,
+      source: pullSourceFromEnv(ctx.env),
+      timeoutMs: o.timeouts.resultS * 1000,
+      signal: ctx.signal,
+      onProgress: progress('device downloaded'),
+      onEvent: (e) => ctx.log(`http_pull: ${describePullEvent(e)}`),
+    });
+    return { bytesSent: r.bytesSent, authProtocol: 'none', durationMs: r.durationMs };
+  }
   const password = ctx.optionalSecret(o.auth.passwordSecret);
   if (o.auth.passwordSecret && password === undefined && o.auth.protocol !== 'none') {
     // the workflow names a secret the worker host does not have: no retry will help
     ctx.secret(o.auth.passwordSecret);
   }
-  let lastPct = -1;
-  const onProgress = (sent: number, total: number) => {
-    const pct = Math.floor((sent / total) * 4) * 25;
-    if (pct !== lastPct) ctx.log(`uploaded ${sent}/${total} bytes (${pct}%)`), (lastPct = pct);
-  };
+  const onProgress = progress('uploaded');
   if (o.method === 'http_push') {
     const r = await httpPush({ baseUrl: device.baseUrl, image, kind: o.kind, password, username: password ? 'admin' : undefined, signal: ctx.signal, onProgress, timeoutMs: o.timeouts.resultS * 1000 });
     return { bytesSent: r.bytesSent, authProtocol: password ? 'basic' : 'none', durationMs: r.durationMs };
@@ -82,9 +112,28 @@ export async function pushImage(
   return { bytesSent: r.bytesSent, authProtocol: r.authProtocol, durationMs: r.durationMs };
 }
 
+function describePullEvent(e: PullEvent): string {
+  switch (e.type) {
+    case 'serving':
+      return `serving the image at ${e.origin}`;
+    case 'accepted':
+      return 'device accepted the pull command';
+    case 'fetch':
+      return `device ${e.from} fetching (${e.userAgent ?? 'no user agent'}, runs ${e.deviceVersion ?? '?'})`;
+    case 'not-found':
+      return `404 for a ${e.method} from ${e.from}`;
+    case 'sent':
+      return `whole image sent (${e.bytes} bytes)`;
+    case 'cut':
+      return `download cut after ${e.bytes} bytes`;
+    case 'verdict':
+      return `device result: ${e.result}${e.error ? ` (${e.error})` : ''}`;
+  }
+}
+
 export default defineWorker({
   taskType: 'ota_deploy',
-  description: 'Push a firmware image to a device over the air (espota or HTTP /update) and record the deployment',
+  description: 'Push a firmware image to a device over the air (espota, HTTP /update, or HTTP pull) and record the deployment',
   input: Input,
   // one device takes one update at a time; the task definition's rate limit spaces them out
   concurrency: 2,
@@ -117,7 +166,7 @@ export default defineWorker({
     // recorded before the push: a worker that dies mid-upload still leaves the way back
     await registry.recordPending(device.id, { id: deploymentId, workflowId: ctx.workflowId, version, sha256: input.artifact.sha256, artifact, previous });
     ctx.log(`pushing ${version} (${image.length} bytes, md5 ${md5hex(image)}) to ${device.id} by ${input.method}; device runs ${previous.version}`);
-    const r = await pushImage(ctx, device, image, input);
+    const r = await pushImage(ctx, device, image, { ...input, version });
     ctx.log(`device acknowledged the image in ${(r.durationMs / 1000).toFixed(1)} s; it reboots into ${version}`);
     return { ...base, skipped: false, rebootExpected: true, deviceAckedOk: true, authProtocol: r.authProtocol, bytesSent: r.bytesSent, durationS: r.durationMs / 1000 };
   },

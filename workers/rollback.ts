@@ -12,7 +12,7 @@ import { DeviceSchema } from './lib/device';
 import { registryFromEnv } from './lib/deployments';
 import { verifyRunning, VerifyTimingSchema, type Expectation } from './lib/verify';
 import { createDeviceClient } from './lib/ota/http-ota';
-import { AuthSchema, pushImage, TimeoutsSchema } from './ota_deploy';
+import { AuthSchema, OtaMethodSchema, pushImage, TimeoutsSchema } from './ota_deploy';
 
 const Strategy = z.enum(['reject_pending', 'switch_slot', 'reflash_lkg']);
 
@@ -23,7 +23,7 @@ const Input = z.object({
   reason: z.string().optional(),
   strategy: z.array(Strategy).min(1).default(['reject_pending', 'switch_slot', 'reflash_lkg']),
   verify: VerifyTimingSchema.default({}),
-  method: z.enum(['espota', 'http_push']).default('espota'),
+  method: OtaMethodSchema.default('espota'),
   auth: AuthSchema,
   timeouts: TimeoutsSchema,
 });
@@ -88,7 +88,7 @@ export default defineWorker({
           const image = await ctx.artifacts.read(lkg.artifact, 'lastKnownGood.artifact').catch((e: WorkerError) => {
             throw terminal('LKG_ARTIFACT_MISSING', e.message);
           });
-          await pushImage(ctx, device, image, { method: input.method, kind: 'flash', auth: input.auth, timeouts: input.timeouts });
+          await pushImage(ctx, device, image, { method: input.method, kind: 'flash', auth: input.auth, timeouts: input.timeouts, version: lkg.version });
         }
         ctx.log(`${strategy}: done; verifying ${target.version}`);
         const v = await verifyNow();

@@ -8,7 +8,8 @@
  *   ...
  *   await sim.stop();
  *
- * Life of an update: upload → Update.end() checks the MD5, the magic byte, and esp_image_verify
+ * Life of an update: upload (or a pull: `POST /ota/pull` makes the device GET the image, see
+ * pull-updater.ts) → Update.end() checks the MD5, the magic byte, and esp_image_verify
  * (via esp-image.ts) → the passive slot becomes `new` → restart after `restartDelayMs` → the
  * bootloader boots it pending_verify → the pipeline must POST /ota/confirm within
  * `confirmDeadlineMs`, else the device rejects the image and reboots into the previous one. An
@@ -27,7 +28,8 @@ import { EspotaDevice } from './espota-device';
 import { Flash } from './flash';
 import { HttpDevice, type HttpDeviceApi } from './http-device';
 import { renderMetrics } from './metrics';
-import { NO_FAULTS, type DeviceCore, type Faults, type InstallKind, type SimEvents } from './types';
+import { parsePullCommand, PullUpdater } from './pull-updater';
+import { NO_FAULTS, type DeviceCore, type Faults, type InstallKind, type SimEvents, type UpdateMethod } from './types';
 
 export interface DeviceSimulatorOptions {
   /** Loopback only unless a demo asks otherwise. @default '127.0.0.1' */
@@ -66,6 +68,10 @@ export interface DeviceSimulatorOptions {
   rebootMs?: number;
   /** ArduinoOTA's receive timeout per read. @default 1000 */
   receiveTimeoutMs?: number;
+  /** HTTPUpdate's timeout for a pull (`POST /ota/pull`): no answer or no body bytes for this long. @default 8000 */
+  pullTimeoutMs?: number;
+  /** Station MAC the pull reports in `x-ESP32-STA-MAC` (the AP MAC is the next one). @default random, Espressif OUI */
+  mac?: string;
   faults?: Partial<Faults>;
   clock?: Clock;
   timers?: Timers;
@@ -103,6 +109,8 @@ export class DeviceSimulator {
   private readonly core: DeviceCore;
   private readonly espota: EspotaDevice;
   private readonly http: HttpDevice;
+  private readonly pull: PullUpdater;
+  private readonly mac: string;
   private faults: Faults;
   private up = false;
   private stopped = false;
@@ -137,6 +145,8 @@ export class DeviceSimulator {
     this.core = this.makeCore();
     const auth = opts.password === undefined ? null : { scheme: opts.auth ?? 'sha256', password: opts.password, passwordHash: opts.auth === 'md5' ? 'md5' : (opts.passwordHash ?? 'sha256') };
     this.espota = new EspotaDevice(this.core, { host: this.o.host, port: opts.otaPort ?? 0, auth, nonce: opts.nonce, receiveTimeoutMs: opts.receiveTimeoutMs ?? 1000 });
+    this.mac = opts.mac ?? `24:0a:c4:${[...randomBytes(3)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
+    this.pull = new PullUpdater(this.core, { timeoutMs: opts.pullTimeoutMs ?? 8000, facts: () => this.pullFacts() });
     this.http = new HttpDevice(this.httpApi(), this.o.host);
   }
 
@@ -153,6 +163,7 @@ export class DeviceSimulator {
   async stop(): Promise<void> {
     this.stopped = true;
     this.cancelBootTimers();
+    this.pull.abort();
     await this.espota.stop();
     await this.http.close();
   }
@@ -191,6 +202,7 @@ export class DeviceSimulator {
     if (this.stopped) return;
     this.cancelBootTimers();
     this.espota.abortUpload();
+    this.pull.abort();
     this.up = false;
     if (this.o.rebootMs <= 0) return this.boot(reason);
     // The listener stops accepting at once (connection refused, as from a rebooting device);
@@ -252,6 +264,7 @@ export class DeviceSimulator {
         flaws: s.flaws,
       })),
       updates: Object.fromEntries(this.updates),
+      pull: { busy: this.pull.busy, current: this.pull.current && { ...this.pull.current }, last: this.pull.lastOutcome },
     };
   }
 
@@ -263,6 +276,7 @@ export class DeviceSimulator {
     this.bootCount++;
     this.bootedAt = this.clock.now();
     this.resetReason = RESET_REASON[reason] ?? 'ESP_RST_UNKNOWN';
+    this.pull.forget();
     this.up = true;
     this.core.log(`boot #${this.bootCount} ${s.partition} ${s.desc!.version} (${s.state}) after ${reason}`);
     this.core.emit('boot', { bootId: this.bootId, partition: s.partition, version: s.desc!.version, otaState: s.state, reason });
@@ -295,7 +309,24 @@ export class DeviceSimulator {
     return this.flash.runningSlot.flaws.unhealthy;
   }
 
-  private count(method: string, ok: boolean): void {
+  /** The running sketch and chip, as HTTPUpdate's x-ESP32-* headers describe them. */
+  private pullFacts() {
+    const s = this.flash.runningSlot;
+    const last = Number.parseInt(this.mac.slice(-2), 16);
+    return {
+      staMac: this.mac.toUpperCase(),
+      apMac: `${this.mac.slice(0, -2)}${((last + 1) & 0xff).toString(16).padStart(2, '0')}`.toUpperCase(),
+      freeSpace: this.o.partitionSize,
+      sketchSize: s.image?.length ?? 0,
+      sketchMd5: s.md5,
+      sketchSha256: s.sha256,
+      chipSize: 4 * 1024 * 1024,
+      sdkVersion: s.desc?.idfVer ?? '',
+      version: s.desc?.version ?? '',
+    };
+  }
+
+  private count(method: UpdateMethod, ok: boolean): void {
     const k = `${method}:${ok ? 'ok' : 'error'}`;
     this.updates.set(k, (this.updates.get(k) ?? 0) + 1);
   }
@@ -387,7 +418,15 @@ export class DeviceSimulator {
       },
       reject: () => this.leave('reject', () => this.flash.markInvalid()),
       rollback: () => this.leave('rollback', () => this.flash.rollBack()),
-      busy: () => this.espota.state === 'runupdate',
+      busy: () => this.espota.state === 'runupdate' || this.pull.busy,
+      pull: (body: unknown) => {
+        const cmd = parsePullCommand(body);
+        if (typeof cmd === 'string') return { status: 400, body: { error: cmd } };
+        if (this.espota.state === 'runupdate' || this.pull.busy) return { status: 409, body: { error: 'busy: an update is under way' } };
+        const id = this.pull.start(cmd);
+        return { status: 202, body: { accepted: true, id } };
+      },
+      pullStatus: () => ({ state: this.pull.busy ? 'downloading' : 'idle', current: this.pull.current && { ...this.pull.current }, last: this.pull.last }),
       state: () => this.state(),
       setFaults: (f: Partial<Faults>) => this.setFaults(f),
       powerCycle: (reason: string) => this.powerCycle(reason),

@@ -1,6 +1,7 @@
 /**
  * The device's HTTP server: HTTPUpdateServer's `/update` (reference/worker-domain.md §2.2a), the
- * firmware contract's JSON API (§2.4), `/metrics`, and the simulator's own `/__sim/*` control.
+ * pull command `/ota/pull` (§2.2b, §2.6), the firmware contract's JSON API (§2.4), `/metrics`,
+ * and the simulator's own `/__sim/*` control.
  * Routing is a plain switch: a handful of fixed paths, no framework needed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,7 +20,12 @@ export interface HttpDeviceApi {
   /** /ota/reject and /ota/rollback: false when no other bootable image exists. */
   reject(): boolean;
   rollback(): boolean;
+  /** An update is under way (espota upload or pull): /update and /ota/pull answer 409. */
   busy(): boolean;
+  /** `POST /ota/pull`: 202 accepted (the download runs after the answer), 400 bad body, 409 busy. */
+  pull(body: unknown): { status: number; body: unknown };
+  /** `GET /ota/pull`: the pull in progress and the last outcome since boot. */
+  pullStatus(): unknown;
   state(): unknown;
   setFaults(f: Partial<Faults>): Faults;
   powerCycle(reason: string): void;
@@ -95,6 +101,16 @@ export class HttpDevice {
         return void res.end(UPDATE_FORM);
       case 'POST /update':
         return this.update(req, res);
+      case 'POST /ota/pull':
+        return void readJson(req).then(
+          (body) => {
+            const r = a.pull(body);
+            json(res, r.status, r.body);
+          },
+          () => json(res, 400, { error: 'body must be a JSON object {url, md5?, version?, mode?}' }),
+        );
+      case 'GET /ota/pull':
+        return json(res, 200, a.pullStatus());
       case 'GET /__sim/state':
         return json(res, 200, a.state());
       case 'POST /__sim/faults':

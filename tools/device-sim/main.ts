@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   // Drop undefined keys so the simulator's defaults apply.
   for (const k of Object.keys(opts) as (keyof DeviceSimulatorOptions)[]) if (opts[k] === undefined) delete opts[k];
   const sim = new DeviceSimulator(opts);
-  const shown: (keyof SimEvents)[] = ['invitation', 'auth', 'upload:start', 'upload:end', 'boot', 'confirm', 'rollback'];
+  const shown: (keyof SimEvents)[] = ['invitation', 'auth', 'upload:start', 'upload:end', 'pull:start', 'pull:end', 'boot', 'confirm', 'rollback'];
   for (const e of shown) sim.on(e, (p) => console.log(`[device-sim] ${e} ${JSON.stringify(p)}`));
   const ports = await sim.start();
   console.log(JSON.stringify({ ready: true, ...ports }));

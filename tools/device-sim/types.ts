@@ -13,8 +13,8 @@ export interface Faults {
   /** Answer OK to the invitation but never connect back. */
   noConnectBack: boolean;
   /**
-   * Cut the upload (espota TCP or HTTP) once `afterBytes` of image have arrived, `times` times
-   * (then the fault clears itself). null = off.
+   * Cut the upload (espota TCP or HTTP) or the pull download once `afterBytes` of image have
+   * arrived, `times` times (then the fault clears itself). null = off.
    */
   dropUpload: { afterBytes: number; times: number } | null;
   /** Update.end() fails with "MD5 Check Failed". */
@@ -43,8 +43,12 @@ export interface SimEvents {
   datagram: { from: string; text: string };
   invitation: { command: number; size: number; md5: string; from: string };
   auth: { ok: boolean; scheme: string };
-  'upload:start': { method: 'espota' | 'http'; size: number | null };
-  'upload:end': { method: 'espota' | 'http'; ok: boolean; bytes: number; error?: string };
+  'upload:start': { method: UpdateMethod; size: number | null };
+  'upload:end': { method: UpdateMethod; ok: boolean; bytes: number; error?: string };
+  /** `POST /ota/pull` accepted: the device is about to GET `url`. */
+  'pull:start': { id: string; url: string; version?: string };
+  /** The pull is over: installed (then restarting), 304 "no update", or failed with HTTPUpdate's error string. */
+  'pull:end': PullOutcome;
   boot: { bootId: string; partition: string; version: string; otaState: string; reason: string };
   confirm: { version: string };
   rollback: { from: string; to: string; reason: string };
@@ -54,6 +58,25 @@ export interface SimEvents {
 
 export type InstallKind = 'flash' | 'filesystem';
 
+/** How an image reached the device: espota upload, HTTP POST /update, or a pull (/ota/pull). */
+export type UpdateMethod = 'espota' | 'http' | 'pull';
+
+/** The outcome of one `/ota/pull`, as `GET /ota/pull`, the `pull:end` event and the state report it. */
+export interface PullOutcome {
+  id: string;
+  url: string;
+  version?: string;
+  ok: boolean;
+  /** `updated`: installed, restarting; `no_update`: the server answered 304; `failed`: see `error`. */
+  result: 'updated' | 'no_update' | 'failed';
+  /** The server's status, when it answered. */
+  httpStatus?: number;
+  /** Image bytes received. */
+  bytes: number;
+  /** HTTPUpdate's error string ("connection refused", "File Not Found (404)", "MD5 Check Failed", ...). */
+  error?: string;
+}
+
 /** What the protocol front ends (espota, HTTP) need from the device behind them. */
 export interface DeviceCore {
   readonly timers: Timers;
@@ -62,7 +85,7 @@ export interface DeviceCore {
   /** Update.begin(size): null, or the error string when the image cannot fit. */
   begin(size: number, kind: InstallKind): string | null;
   /** Update.end() and activation: null on success, else the Update error string. */
-  install(image: Buffer, o: { method: 'espota' | 'http'; kind: InstallKind; expectedMd5?: string }): string | null;
+  install(image: Buffer, o: { method: UpdateMethod; kind: InstallKind; expectedMd5?: string }): string | null;
   /** Whether a dropUpload fault cuts an upload that has now received `bytes`; consumes one. */
   takeDrop(bytes: number): boolean;
   /** ESP.restart() shortly after answering. */

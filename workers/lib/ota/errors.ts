@@ -45,6 +45,11 @@ export const OtaErrorCode = {
   ROLLBACK_NOT_POSSIBLE: 'ROLLBACK_NOT_POSSIBLE',
   /** Any other unexpected HTTP status from the device API; retryable when 5xx. */
   DEVICE_HTTP_ERROR: 'DEVICE_HTTP_ERROR',
+  /**
+   * http_pull: the device accepted the command but never fetched the image from the worker's
+   * server (wrong OTA_PULL_PUBLIC_URL, firewall, no route), or reported it could not reach it.
+   */
+  HTTP_PULL_SOURCE_UNREACHABLE: 'HTTP_PULL_SOURCE_UNREACHABLE',
 } as const;
 export type OtaErrorCode = (typeof OtaErrorCode)[keyof typeof OtaErrorCode];
 
@@ -72,6 +77,7 @@ const RETRYABLE: Record<OtaErrorCode, boolean> = {
   CONFIRM_FAILED: false,
   ROLLBACK_NOT_POSSIBLE: false,
   DEVICE_HTTP_ERROR: false,
+  HTTP_PULL_SOURCE_UNREACHABLE: true,
 };
 
 export interface OtaErrorDetails {

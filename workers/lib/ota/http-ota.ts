@@ -1,7 +1,8 @@
 /**
  * HTTP side of a device: push an image to HTTPUpdateServer's `POST /update`
  * (reference/worker-domain.md §2.2a) and call the firmware contract's JSON API (§2.4):
- * `GET /info`, `GET /health`, `POST /ota/confirm|reject|rollback`.
+ * `GET /info`, `GET /health`, `POST /ota/confirm|reject|rollback`, and `POST|GET /ota/pull`
+ * (the pull command, §2.2b; the image server is in http-pull.ts).
  *
  * Uses node:http with a fresh connection per request (no keep-alive pool), because a device
  * serves one client at a time and reboots under us; a pooled socket would outlive the reboot.
@@ -141,14 +142,60 @@ export interface DeviceClient {
   reject(o?: CallOptions): Promise<unknown>;
   /** Update.rollBack() + restart: boot the other slot. */
   rollback(o?: CallOptions): Promise<unknown>;
+  /**
+   * `POST /ota/pull {url, md5?, version?, mode?}`: have the device fetch an image itself
+   * (HTTPUpdate, reference/worker-domain.md §2.2b). Answers once the device accepted the command
+   * (202); the download runs after that. 409/503 are DEVICE_BUSY.
+   */
+  pull(cmd: PullCommand, o?: CallOptions): Promise<PullAccepted>;
+  /** `GET /ota/pull`: the pull in progress and the last outcome since boot (404: not supported). */
+  pullStatus(o?: CallOptions): Promise<{ status: number; body: PullStatus | undefined }>;
+}
+
+/** The command body of `POST /ota/pull`. */
+export interface PullCommand {
+  url: string;
+  /** MD5 of the image, verified by the device before it activates it. */
+  md5?: string;
+  /** The version the image carries (for the device's log and state). */
+  version?: string;
+  /** HTTPUpdate's `x-ESP32-mode`: the app (`sketch`, default) or the filesystem (`spiffs`). */
+  mode?: 'sketch' | 'spiffs';
+}
+
+export interface PullAccepted {
+  accepted: boolean;
+  id?: string;
+}
+
+/** One finished pull as `GET /ota/pull` reports it. */
+export interface PullOutcome {
+  id?: string;
+  url: string;
+  ok: boolean;
+  /** `updated` (installed, restarting), `no_update` (304) or `failed`. */
+  result: 'updated' | 'no_update' | 'failed' | string;
+  httpStatus?: number;
+  bytes?: number;
+  /** HTTPUpdate's last error string, e.g. "MD5 Check Failed", "connection refused". */
+  error?: string;
+}
+
+export interface PullStatus {
+  state: 'idle' | 'downloading' | string;
+  current: { id?: string; url: string; bytes?: number } | null;
+  last: PullOutcome | null;
 }
 
 /** A client for the firmware contract's JSON endpoints. Connection failures are DEVICE_UNREACHABLE. */
 export function createDeviceClient(opts: DeviceClientOptions): DeviceClient {
-  const call = async (method: string, path: string, o: CallOptions = {}) => {
+  const call = async (method: string, path: string, o: CallOptions = {}, body?: unknown) => {
     const url = parseBaseUrl(opts.baseUrl, path);
-    const headers: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json', 'content-length': '0' } : {};
-    const res = await send(url, method, headers, { timeoutMs: opts.timeoutMs ?? 5000, signal: o.signal, timers: opts.timers }, async () => {}, () => 0);
+    const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = method === 'POST' ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {};
+    const res = await send(url, method, headers, { timeoutMs: opts.timeoutMs ?? 5000, signal: o.signal, timers: opts.timers }, async (write) => {
+      if (payload.length) await write(payload);
+    }, () => 0);
     return { ...res, json: tryJson(res.body) };
   };
   const action = async (path: string, refused: OtaErrorCode, o?: CallOptions) => {
@@ -178,6 +225,21 @@ export function createDeviceClient(opts: DeviceClientOptions): DeviceClient {
     confirm: (o) => action('/ota/confirm', OtaErrorCode.CONFIRM_FAILED, o),
     reject: (o) => action('/ota/reject', OtaErrorCode.ROLLBACK_NOT_POSSIBLE, o),
     rollback: (o) => action('/ota/rollback', OtaErrorCode.ROLLBACK_NOT_POSSIBLE, o),
+    async pull(cmd, o) {
+      const res = await call('POST', '/ota/pull', o, cmd);
+      if (res.status === 200 || res.status === 202) return { accepted: true, ...(res.json as object | undefined) } as PullAccepted;
+      const details = { stage: 'http', httpStatus: res.status, deviceMessage: res.body.slice(0, 500) };
+      if (res.status === 409 || res.status === 503) throw new OtaError(OtaErrorCode.DEVICE_BUSY, `/ota/pull: device busy (${res.status})`, details);
+      if (res.status === 401) throw new OtaError(OtaErrorCode.AUTH_FAILED, '/ota/pull: device refused our credentials (401)', details);
+      const what = res.status === 404 ? 'the device does not offer /ota/pull' : `/ota/pull refused (${res.status}): ${res.body.slice(0, 200)}`;
+      throw new OtaError(OtaErrorCode.DEVICE_HTTP_ERROR, what, details, res.status >= 500);
+    },
+    async pullStatus(o) {
+      const res = await call('GET', '/ota/pull', o);
+      const j = res.json as Partial<PullStatus> | undefined;
+      const ok = res.status === 200 && !!j && typeof j === 'object' && 'last' in j;
+      return { status: res.status, body: ok ? ({ state: j.state ?? 'idle', current: j.current ?? null, last: j.last ?? null } as PullStatus) : undefined };
+    },
   };
 }
 
