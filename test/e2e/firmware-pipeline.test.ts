@@ -4,77 +4,23 @@
  * speaking espota and HTTP on loopback. The server is a spawned Baton, or any Conductor given by
  * CONDUCTOR_SERVER_URL (the same test proves the scale-out claim on Conductor OSS).
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { conductor, type Conductor } from '../conformance/lib/server';
 import { Api, task, type Workflow } from '../conformance/lib/client';
-import { DeviceSimulator, type SimPorts } from '../../tools/device-sim/device-simulator';
-import { startWorkers, type RunningWorkers } from '../../workers/runtime/run';
-import { loadWorkerConfig } from '../../workers/runtime/config';
-import { ALL_WORKERS } from '../../workers';
+import { OTA_PASSWORD, startFirmwareEnv, type FirmwareEnv } from './firmware-env';
 
-const ROOT = join(__dirname, '..', '..');
-const OTA_PASSWORD = 'e2e-ota-secret-42';
 const RUN_MS = 60_000;
 
-let server: Conductor;
+let env: FirmwareEnv;
 let api: Api;
-let sim: DeviceSimulator;
-let device: SimPorts;
-let workers: RunningWorkers;
-let dir: string;
 let repo: string;
-
-const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@baton.dev', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@baton.dev' } }).trim();
-
-/** A commit of the sample project tagged `tag` (its firmware version, by git describe). */
-function release(tag: string, change = ''): string {
-  writeFileSync(join(repo, 'CHANGES'), `${tag}\n${change}\n`);
-  git('add', '-A');
-  git('commit', '-q', '-m', `release ${tag}`);
-  git('tag', '-a', tag, '-m', tag); // annotated: git describe (the firmware version) reads those
-  return git('rev-parse', 'HEAD');
-}
-
-const definitions = (sub: string) =>
-  readdirSync(join(ROOT, sub))
-    .filter((f) => f.endsWith('.json') && f !== 'demo.json' && f !== 'baton_demo.json')
-    .map((f) => JSON.parse(readFileSync(join(ROOT, sub, f), 'utf8')));
+const git = (...args: string[]) => env.git(...args);
+const release = (tag: string, change = '') => env.release(tag, change);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'baton-fw-e2e-'));
-  repo = join(dir, 'repo');
-  cpSync(join(ROOT, 'test/fixtures/firmware-project'), repo, { recursive: true, filter: (p) => !p.includes(`${join('firmware-project', 'build')}`) });
-  git('init', '-q', '-b', 'main');
-
-  server = await conductor();
-  api = new Api(server.url);
-  await api.json('POST', '/metadata/taskdefs', definitions('taskdefs').flat());
-  await api.json('PUT', '/metadata/workflow', definitions('workflows'));
-
-  sim = new DeviceSimulator({ password: OTA_PASSWORD, restartDelayMs: 50 });
-  device = await sim.start();
-
-  const env = {
-    ...process.env,
-    CONDUCTOR_SERVER_URL: server.url,
-    ARTIFACT_STORAGE_PATH: join(dir, 'artifacts'),
-    WORKSPACE_PATH: join(dir, 'workspace'),
-    DEPLOYMENT_REGISTRY_PATH: join(dir, 'deployments'),
-    OTA_PASSWORD,
-    WORKER_POLL_INTERVAL_MS: '50',
-  };
-  workers = await startWorkers(ALL_WORKERS, loadWorkerConfig(env), env);
+  env = await startFirmwareEnv();
+  ({ api, repo } = env);
 }, 60_000);
 
-afterAll(async () => {
-  await workers?.stop(2000);
-  await sim?.stop();
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => env?.close());
 
 async function runPipeline(commit: string, extra: Record<string, unknown> = {}): Promise<Workflow> {
   const id = await api.start({
@@ -86,13 +32,7 @@ async function runPipeline(commit: string, extra: Record<string, unknown> = {}):
       branch: 'main',
       commit_sha: commit,
       repo_url: repo,
-      device_ip: device.host,
-      device_id: 'sim-1',
-      device_ota_port: device.otaPort,
-      device_http_port: device.httpPort,
-      verify_soak_seconds: 1,
-      verify_interval_seconds: 0.1,
-      verify_reboot_timeout_seconds: 10,
+      ...env.deviceInput(),
       ...extra,
     },
   });
@@ -110,7 +50,7 @@ async function rollbackRun(failed: Workflow): Promise<Workflow> {
   return api.waitFor(id, (w) => w.status !== 'RUNNING', RUN_MS);
 }
 
-const deviceVersion = async () => ((await (await fetch(`${device.baseUrl}/info`)).json()) as { version: string; ota_state: string });
+const deviceVersion = async () => ((await (await fetch(`${env.device.baseUrl}/info`)).json()) as { version: string; ota_state: string });
 
 test('a push builds, tests, deploys and confirms the new firmware on the device', async () => {
   const sha = release('v1.0.0');
@@ -126,7 +66,7 @@ test('a push builds, tests, deploys and confirms the new firmware on the device'
 
 test('an upload cut mid-stream is retried and the deployment completes', async () => {
   const sha = release('v1.1.0', 'flaky wifi');
-  sim.setFaults({ dropUpload: { afterBytes: 1024, times: 1 } });
+  env.sim.setFaults({ dropUpload: { afterBytes: 1024, times: 1 } });
   const wf = await runPipeline(sha);
   expect(wf.status).toBe('COMPLETED');
   const deploys = wf.tasks.filter((t) => t.referenceTaskName === 'deploy');
@@ -137,7 +77,7 @@ test('an upload cut mid-stream is retried and the deployment completes', async (
 
 test('a boot-looping image fails verification; the rollback workflow leaves the device on the previous version', async () => {
   const sha = release('v1.2.0', 'crashes at boot');
-  sim.setFaults({ crashOnBoot: true });
+  env.sim.setFaults({ crashOnBoot: true });
   const wf = await runPipeline(sha);
   expect(wf.status).toBe('FAILED');
   expect(task(wf, 'verify').status).toBe('FAILED_WITH_TERMINAL_ERROR');
@@ -150,7 +90,7 @@ test('a boot-looping image fails verification; the rollback workflow leaves the 
 
 test('an unhealthy image is rejected by the rollback workflow and the device goes back', async () => {
   const sha = release('v1.3.0', 'renders nothing');
-  sim.setFaults({ unhealthy: true });
+  env.sim.setFaults({ unhealthy: true });
   const wf = await runPipeline(sha);
   expect(wf.status).toBe('FAILED');
   expect(task(wf, 'verify').reasonForIncompletion).toMatch(/^UNHEALTHY/);
