@@ -2,6 +2,8 @@
  * Engine configuration: one schema, parsed once at boot from the environment (and `.env` via
  * dotenv) into a frozen object. Nothing else in the engine reads process.env.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -36,6 +38,9 @@ export const ConfigFields = z.object({
   BATON_AUTH_KEY_SECRET: z.string().optional(),
   /** Lifetime of a token from /api/token, seconds. @default 3600 */
   BATON_AUTH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(3600),
+  /** The UI at /: unset = the built-in one; a directory = that single-page app's build instead
+   * (e.g. a Conductor UI build); `off` = no UI. @default unset */
+  BATON_UI_DIR: z.string().optional(),
 });
 
 export const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
@@ -45,6 +50,10 @@ export const ConfigSchema = ConfigFields.superRefine((c, ctx) => {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [id ? 'BATON_AUTH_KEY_SECRET' : 'BATON_AUTH_KEY_ID'], message: 'set both BATON_AUTH_KEY_ID and BATON_AUTH_KEY_SECRET, or neither' });
   }
   if (secret !== '' && secret.length < 16) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BATON_AUTH_KEY_SECRET'], message: 'must be at least 16 characters' });
+  const ui = c.BATON_UI_DIR ?? '';
+  if (ui !== '' && ui !== 'off' && !existsSync(join(ui, 'index.html'))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['BATON_UI_DIR'], message: 'must be a directory holding index.html, or off' });
+  }
 });
 
 export type Config = Readonly<{
@@ -61,6 +70,8 @@ export type Config = Readonly<{
   schedulerEnabled: boolean;
   /** Key id and secret for /api/token, when auth is on. */
   auth?: Readonly<{ keyId: string; keySecret: string; tokenTtlSeconds: number }>;
+  /** The UI at /: the built-in one, another app's build directory, or none. */
+  ui: Readonly<{ dir?: string }> | false;
   /** The environment `${NAME}` expressions may read (Conductor exposes the server's env). */
   env: Readonly<Record<string, string | undefined>>;
 }>;
@@ -90,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auth: c.BATON_AUTH_KEY_ID && c.BATON_AUTH_KEY_SECRET
       ? Object.freeze({ keyId: c.BATON_AUTH_KEY_ID, keySecret: c.BATON_AUTH_KEY_SECRET, tokenTtlSeconds: c.BATON_AUTH_TOKEN_TTL_SECONDS })
       : undefined,
+    ui: c.BATON_UI_DIR === 'off' ? false : Object.freeze(c.BATON_UI_DIR ? { dir: c.BATON_UI_DIR } : {}),
     env: Object.freeze({ ...env }),
   });
 }

@@ -60,7 +60,7 @@ export function createBaton(o: CreateOptions): BatonServer {
     : undefined;
   const metrics = createMetrics(engine.bus, store, () => engine.clock.now());
   logEngineEvents(engine.bus, log);
-  const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log, scheduler, auth: o.config.auth });
+  const app = createApiServer({ engine, metadata, env: o.config.env, bodyLimit: o.config.bodyLimit, metrics, log, scheduler, auth: o.config.auth, ui: o.config.ui });
   let loading: Promise<void> | undefined;
   const ready = () =>
     (loading ??= loadSandbox({ timeoutMs: o.config.scriptTimeoutMs, memoryBytes: o.config.scriptMemoryBytes }).then((sb) => {

@@ -1,6 +1,6 @@
 /**
- * The HTTP server: Conductor's REST API under /api, health, metrics. Thin: each route validates,
- * calls the engine and serialises; errors go through the one mapper.
+ * The HTTP server: Conductor's REST API under /api, health, metrics, and the inspection UI at /.
+ * Thin: each route validates, calls the engine and serialises; errors go through the one mapper.
  */
 import express from 'express';
 import type { Engine } from '../runtime/engine';
@@ -16,6 +16,7 @@ import { schedulerRoutes } from './routes/scheduler';
 import { apiNotFound, errorHandler, type ErrorLogger } from './errors';
 import { requireToken, tokenRoutes, type AuthConfig } from './auth';
 import type { Scheduler } from '../runtime/scheduler';
+import { uiRoutes, type UiOptions } from './ui';
 
 export interface ApiOptions {
   engine: Engine;
@@ -28,6 +29,8 @@ export interface ApiOptions {
   scheduler?: Scheduler;
   /** Absent: no auth, and /api/token answers 404 (Conductor OSS). */
   auth?: AuthConfig;
+  /** The UI at / (default: the built-in one; `false`: none). */
+  ui?: UiOptions | false;
 }
 
 export function createApiServer(o: ApiOptions): express.Express {
@@ -60,6 +63,8 @@ export function createApiServer(o: ApiOptions): express.Express {
   if (o.scheduler) app.use('/api/scheduler', schedulerRoutes(o.scheduler));
   app.use('/api', miscRoutes(o.engine));
   app.use('/api', apiNotFound);
+  // after the /api 404: no /api path ever answers with the page
+  if (o.ui !== false) app.use(uiRoutes(o.ui ?? {}));
   app.use(apiNotFound);
   app.use(errorHandler(o.log));
   return app;

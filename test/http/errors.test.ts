@@ -47,8 +47,8 @@ test('oversized bodies answer 413 and store nothing', async () => {
   await api.http.get('/api/metadata/workflow/e_big').expect(404);
 });
 
-test('unknown routes answer 404 JSON, under /api and outside it', async () => {
-  for (const path of ['/api/nothing', '/api/workflow/a/b/c/d', '/api/token', '/api/integrations/provider', '/nothing']) {
+test('unknown routes answer 404 JSON, under /api and outside it (outside: files; page paths get the UI)', async () => {
+  for (const path of ['/api/nothing', '/api/workflow/a/b/c/d', '/api/token', '/api/integrations/provider', '/nothing.txt']) {
     expectError(await api.http.get(path), 404, /^No static resource /);
   }
   expectError(await api.http.post('/api/workflow/bulk/x/y').send({}), 404);
