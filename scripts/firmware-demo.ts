@@ -1,10 +1,12 @@
 /**
  * `npm run demo:firmware`: the firmware pipeline against a simulated ESP32, on whatever server
- * CONDUCTOR_SERVER_URL names (`npm start` in another terminal gives the embedded engine).
+ * CONDUCTOR_SERVER_URL names.
  *
- * It starts the device simulator on 127.0.0.1 (espota + HTTP), makes a git repository of the
- * sample C firmware tagged v1.0.0, runs the workers, starts firmware_ci_cd for that commit and
- * prints each task as it ends. `--boot-loop` flashes an image that crashes at boot, to watch
+ * It makes a git repository of the sample C firmware (tagged with a new version each run),
+ * starts firmware_ci_cd for that commit and prints each task as it ends. By default it uses the
+ * system `npm start` runs: its workers and its device simulator (127.0.0.1, DEMO_DEVICE_HTTP_PORT
+ * 8266, DEMO_DEVICE_OTA_PORT 3232). `--standalone` starts its own simulator and workers instead,
+ * for a server without them. `--boot-loop` flashes an image that crashes at boot, to watch
  * verify fail and deployment_rollback_handler put the device back.
  */
 import 'dotenv/config';
@@ -23,6 +25,7 @@ const ROOT = join(__dirname, '..', '..');
 
 async function main(): Promise<void> {
   const bootLoop = process.argv.includes('--boot-loop');
+  const standalone = process.argv.includes('--standalone');
   const dir = mkdtempSync(join(tmpdir(), 'baton-demo-'));
   const repo = join(dir, 'firmware');
   cpSync(join(ROOT, 'test/fixtures/firmware-project'), repo, { recursive: true });
@@ -30,23 +33,38 @@ async function main(): Promise<void> {
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'demo firmware');
-  git('tag', '-a', 'v1.0.0', '-m', 'v1.0.0');
+  // a version per run (git describe reads annotated tags), so each demo deploys something new
+  const version = `v1.0.${Math.floor(Date.now() / 1000) % 100000}`;
+  git('tag', '-a', version, '-m', version);
   const sha = git('rev-parse', 'HEAD');
 
-  const password = process.env.OTA_PASSWORD || 'baton-demo-ota';
-  const sim = new DeviceSimulator({ password, faults: bootLoop ? { crashOnBoot: true } : {}, log: (l) => console.log(`  [device] ${l}`) });
-  const device = await sim.start();
-  console.log(`device simulator: espota udp ${device.host}:${device.otaPort}, http ${device.baseUrl}`);
-
-  const env = {
-    ...process.env,
-    OTA_PASSWORD: password,
-    ARTIFACT_STORAGE_PATH: process.env.ARTIFACT_STORAGE_PATH || join(dir, 'artifacts'),
-    WORKSPACE_PATH: process.env.WORKSPACE_PATH || join(dir, 'workspace'),
-    DEPLOYMENT_REGISTRY_PATH: process.env.DEPLOYMENT_REGISTRY_PATH || join(dir, 'deployments'),
-  };
-  const config = loadWorkerConfig(env);
-  const workers = await startWorkers(ALL_WORKERS, config, env, createWorkerLogger('warn'));
+  let stop = async () => undefined as void;
+  let device: { host: string; otaPort: number; httpPort: number; baseUrl: string };
+  let config = loadWorkerConfig(process.env);
+  if (standalone) {
+    const password = process.env.OTA_PASSWORD || 'baton-demo-ota';
+    const sim = new DeviceSimulator({ password, faults: bootLoop ? { crashOnBoot: true } : {}, log: (l) => console.log(`  [device] ${l}`) });
+    device = await sim.start();
+    const env = {
+      ...process.env,
+      OTA_PASSWORD: password,
+      ARTIFACT_STORAGE_PATH: process.env.ARTIFACT_STORAGE_PATH || join(dir, 'artifacts'),
+      WORKSPACE_PATH: process.env.WORKSPACE_PATH || join(dir, 'workspace'),
+      DEPLOYMENT_REGISTRY_PATH: process.env.DEPLOYMENT_REGISTRY_PATH || join(dir, 'deployments'),
+    };
+    config = loadWorkerConfig(env);
+    const workers = await startWorkers(ALL_WORKERS, config, env, createWorkerLogger('warn'));
+    stop = async () => {
+      await workers.stop(2000);
+      await sim.stop();
+    };
+  } else {
+    const httpPort = Number(process.env.DEMO_DEVICE_HTTP_PORT || 8266);
+    device = { host: '127.0.0.1', otaPort: Number(process.env.DEMO_DEVICE_OTA_PORT || 3232), httpPort, baseUrl: `http://127.0.0.1:${httpPort}` };
+    const faults = await fetch(`${device.baseUrl}/__sim/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ crashOnBoot: bootLoop }) }).catch(() => undefined);
+    if (!faults?.ok) throw new Error(`no device simulator at ${device.baseUrl}: start the system with \`npm start\`, or use --standalone`);
+  }
+  console.log(`device: espota udp ${device.host}:${device.otaPort}, http ${device.baseUrl}`);
   const client = await orkesConductorClient({ serverUrl: config.CONDUCTOR_SERVER_URL, keyId: config.CONDUCTOR_AUTH_KEY, keySecret: config.CONDUCTOR_AUTH_SECRET });
   const exec = new WorkflowExecutor(client);
   const id = await exec.startWorkflow({
@@ -79,9 +97,9 @@ async function main(): Promise<void> {
     const rb = await follow(failureWf, 'rollback');
     console.log(`deployment_rollback_handler ${rb.status}: ${JSON.stringify(rb.output)}`);
   }
-  console.log(`device now runs ${sim.info().version} (${sim.info().ota_state})`);
-  await workers.stop(2000);
-  await sim.stop();
+  const info = (await (await fetch(`${device.baseUrl}/info`)).json()) as { version: string; ota_state: string };
+  console.log(`device now runs ${info.version} (${info.ota_state})`);
+  await stop();
   process.exit(wf.status === 'COMPLETED' || bootLoop ? 0 : 1);
 }
 

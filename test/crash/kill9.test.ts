@@ -185,15 +185,26 @@ describe('kill -9 during a run loses nothing and completes nothing twice', () =>
       }
     })();
 
-    // ---- start the workflows (5 at a time; the SDK retries refused connections) ------------
+    // ---- start the workflows (5 at a time). The SDK retries refused connections for ~6 s; an
+    // outage on a loaded machine can outlast that, so a failed start is sent again with the same
+    // idempotency key: a start that did land is returned, not repeated.
     const exec = new WorkflowExecutor(client);
     const ids: string[] = [];
     let next = 0;
+    const startOnce = async (n: number): Promise<string> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await exec.startWorkflow({ name: WF, version: 1, input: { n }, correlationId: `crash-${n}`, idempotencyKey: `crash-${n}`, idempotencyStrategy: 'RETURN_EXISTING' } as never);
+        } catch (e) {
+          if (attempt >= 5) throw e;
+        }
+      }
+    };
     await Promise.all(
       Array.from({ length: 5 }, async () => {
         while (next < WORKFLOWS) {
           const n = next++;
-          ids.push(await exec.startWorkflow({ name: WF, version: 1, input: { n }, correlationId: `crash-${n}` }));
+          ids.push(await startOnce(n));
           bump();
         }
       }),
