@@ -33,6 +33,8 @@ export const ConfigFields = z.object({
   BATON_OWNER_EMAIL_MANDATORY: bool.default('false'),
   /** Run workflow schedules (/api/scheduler). @default true */
   BATON_SCHEDULER_ENABLED: bool.default('true'),
+  /** Every *.json (a WorkflowSchedule or an array) is created at start when missing. @default ./schedules */
+  BATON_SCHEDULES_DIR: z.string().default('./schedules'),
   /** Key id and secret for /api/token; both set = every /api call needs X-Authorization. */
   BATON_AUTH_KEY_ID: z.string().optional(),
   BATON_AUTH_KEY_SECRET: z.string().optional(),
@@ -68,6 +70,7 @@ export type Config = Readonly<{
   scriptTimeoutMs: number;
   scriptMemoryBytes: number;
   schedulerEnabled: boolean;
+  schedulesDir: string;
   /** Key id and secret for /api/token, when auth is on. */
   auth?: Readonly<{ keyId: string; keySecret: string; tokenTtlSeconds: number }>;
   /** The UI at /: the built-in one, another app's build directory, or none. */
@@ -98,6 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     scriptTimeoutMs: c.BATON_SCRIPT_TIMEOUT_MS,
     scriptMemoryBytes: c.BATON_SCRIPT_MEMORY_MB * 1024 * 1024,
     schedulerEnabled: c.BATON_SCHEDULER_ENABLED,
+    schedulesDir: c.BATON_SCHEDULES_DIR,
     auth: c.BATON_AUTH_KEY_ID && c.BATON_AUTH_KEY_SECRET
       ? Object.freeze({ keyId: c.BATON_AUTH_KEY_ID, keySecret: c.BATON_AUTH_KEY_SECRET, tokenTtlSeconds: c.BATON_AUTH_TOKEN_TTL_SECONDS })
       : undefined,

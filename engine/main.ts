@@ -5,7 +5,7 @@
 import 'dotenv/config';
 import { loadConfig, ConfigError } from './config';
 import { createBaton } from './server';
-import { loadDefinitions, DefinitionFileError } from './runtime/load-definitions';
+import { loadDefinitions, loadSchedules, DefinitionFileError } from './runtime/load-definitions';
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
   try {
     const n = loadDefinitions(metadata, config.taskDefsDir, config.workflowsDir);
     log.info('definitions registered', n);
+    if (baton.scheduler) log.info('schedules registered', loadSchedules(baton.scheduler, config.schedulesDir));
   } catch (e) {
     if (e instanceof DefinitionFileError) {
       log.error(`invalid definition file: ${e.message}`);

@@ -1,13 +1,16 @@
 /**
- * Registers every *.json file of taskdefs/ and workflows/ at start-up. A task definition file
- * holds one TaskDef or an array of them; a workflow file holds one WorkflowDef or an array.
- * Workflows are registered with overwrite, so re-starting with the same files is idempotent.
+ * Registers every *.json file of taskdefs/, workflows/ and schedules/ at start-up. A file holds
+ * one definition or an array of them. Workflows are registered with overwrite, so re-starting
+ * with the same files is idempotent. Schedules are created when missing and otherwise left as
+ * they are: a schedule someone paused or resumed through the API keeps that state.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskDef, WorkflowDef } from '../core/model';
 import { BatonError, ValidationError } from '../core/errors';
 import type { MetadataService } from './metadata';
+import type { Scheduler } from './scheduler';
+import { scheduleViolations } from '../core/schedule';
 
 export class DefinitionFileError extends Error {}
 
@@ -56,4 +59,29 @@ export function loadDefinitions(meta: MetadataService, taskDefsDir: string, work
     }
   }
   return { taskDefs, workflows };
+}
+
+export function loadSchedules(scheduler: Scheduler, dir: string): { created: number; kept: number } {
+  let created = 0;
+  let kept = 0;
+  for (const { file, value } of readJsonFiles(dir)) {
+    for (const body of Array.isArray(value) ? value : [value]) {
+      try {
+        const name = (body as { name?: unknown })?.name;
+        const exists = typeof name === 'string' && scheduler.list().some((s) => s.name === name);
+        if (exists) {
+          // still check the file, so a broken one is reported even when nothing changes
+          const v = scheduleViolations(body);
+          if (v.length) throw new ValidationError(v);
+          kept++;
+        } else {
+          scheduler.save(body);
+          created++;
+        }
+      } catch (e) {
+        throw explain(file, e);
+      }
+    }
+  }
+  return { created, kept };
 }
