@@ -90,7 +90,8 @@ test('a boot-looping image fails verification; the rollback workflow leaves the 
 
 test('an unhealthy image is rejected by the rollback workflow and the device goes back', async () => {
   const sha = release('v1.3.0', 'renders nothing');
-  env.sim.setFaults({ unhealthy: true });
+  // faults last until changed: this image boots and stays up, but reports unhealthy
+  env.sim.setFaults({ crashOnBoot: false, unhealthy: true });
   const wf = await runPipeline(sha);
   expect(wf.status).toBe('FAILED');
   expect(task(wf, 'verify').reasonForIncompletion).toMatch(/^UNHEALTHY/);
