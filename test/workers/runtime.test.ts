@@ -215,3 +215,21 @@ test('worker metrics count outcomes by code and the exporter serves them with a 
     await exporter.close();
   }
 });
+
+test('ctx.gauge publishes a worker-set gauge on the process metrics, and refuses foreign names', async () => {
+  const { createWorkerMetrics } = await import('../../workers/runtime/metrics');
+  const metrics = createWorkerMetrics();
+  const scorer = defineWorker({
+    taskType: 'scorer', description: '', input: z.object({ score: z.number() }),
+    async run(input, ctx) {
+      ctx.gauge('baton_eval_score', 'score', { model: 'm', eval_set: 'e' }, input.score);
+      return {};
+    },
+  });
+  await executeTask(scorer, task({ score: 0.8 }), { ...deps, metrics });
+  await executeTask(scorer, task({ score: 0.75 }), { ...deps, metrics });
+  expect(await metrics.registry.metrics()).toContain('baton_eval_score{model="m",eval_set="e"} 0.75');
+  expect(() => metrics.setGauge('process_cpu', 'x', {}, 1)).toThrow(/must match baton_/);
+  // without an exporter the call is a no-op
+  expect(await executeTask(scorer, task({ score: 1 }), deps)).toMatchObject({ status: 'COMPLETED' });
+});

@@ -29,6 +29,11 @@ export interface TaskCtx {
   previousOutput: Record<string, unknown>;
   /** The worker process's environment (for paths and defaults, not for secrets). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Set a gauge on the worker process's /metrics (created on first use; a no-op without an
+   * exporter). For results worth alerting on, e.g. baton_eval_delta_pp.
+   */
+  gauge(name: string, help: string, labels: Record<string, string>, value: number): void;
 }
 
 /** Return this from run() to report IN_PROGRESS and be called again later (long jobs). */

@@ -11,6 +11,8 @@ export interface WorkerMetrics {
   taskStarted(taskType: string): void;
   /** outcome: COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR | IN_PROGRESS; code: the error code or "" */
   taskEnded(taskType: string, outcome: string, code: string, seconds: number): void;
+  /** A gauge a worker sets (names must start with baton_; labels fixed by the first call). */
+  setGauge(name: string, help: string, labels: Record<string, string>, value: number): void;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -22,8 +24,15 @@ export function createWorkerMetrics(): WorkerMetrics {
     buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 900, 3600], registers: [registry],
   });
   const inFlight = new client.Gauge({ name: 'baton_worker_tasks_in_flight', help: 'Tasks running in this worker process', labelNames: ['task_type'], registers: [registry] });
+  const gauges = new Map<string, client.Gauge>();
   return {
     registry,
+    setGauge(name, help, labels, value) {
+      if (!/^baton_[a-z0-9_]+$/.test(name)) throw new Error(`gauge name ${name} must match baton_[a-z0-9_]+`);
+      let g = gauges.get(name);
+      if (!g) gauges.set(name, (g = new client.Gauge({ name, help, labelNames: Object.keys(labels).sort(), registers: [registry] })));
+      g.set(labels, value);
+    },
     taskStarted: (t) => inFlight.inc({ task_type: t }),
     taskEnded(t, outcome, code, seconds) {
       inFlight.dec({ task_type: t });

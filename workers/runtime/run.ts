@@ -97,6 +97,7 @@ async function runTask(def: WorkerDefinition, task: Task, deps: RuntimeDeps): Pr
     },
     previousOutput: isObj(task.outputData) ? task.outputData : {},
     env: deps.env,
+    gauge: (name, help, labels, value) => deps.metrics?.setGauge(name, help, labels, value),
   };
 
   try {
