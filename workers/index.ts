@@ -5,8 +5,20 @@ import test from './test';
 import otaDeploy from './ota_deploy';
 import verifyDevice from './verify_device';
 import rollback from './rollback';
+import collectMisses from './collect_misses';
+import prepareDataset from './prepare_dataset';
+import loraTrain from './lora_train';
+import crawl from './crawl';
+import evaluate from './evaluate';
+import deployAdapter from './deploy_adapter';
+import backupAdapters from './backup_adapters';
+import publishArtifact from './publish_artifact';
+// registers the tiny-lora local model, so evaluate can score lora_train's local adapters
+import './lib/ml/tiny-lora-model';
 
-export const ALL_WORKERS: WorkerDefinition[] = [compile, test, otaDeploy, verifyDevice, rollback];
+export const FIRMWARE_WORKERS: WorkerDefinition[] = [compile, test, otaDeploy, verifyDevice, rollback];
+export const ML_WORKERS: WorkerDefinition[] = [collectMisses, prepareDataset, loraTrain, crawl, publishArtifact, evaluate, deployAdapter, backupAdapters];
+export const ALL_WORKERS: WorkerDefinition[] = [...FIRMWARE_WORKERS, ...ML_WORKERS];
 
 /** The workers named in a WORKERS value ("all" or comma-separated task types); unknown names are an error. */
 export function selectWorkers(spec: string): WorkerDefinition[] {

@@ -9,8 +9,8 @@ test('WORKERS picks a group and names unknown task types', () => {
   expect(() => selectWorkers('compile,nope')).toThrow(/unknown task types: nope/);
 });
 
-test('every worker has a task definition in taskdefs/, and every firmware task definition a worker', () => {
-  const defs = JSON.parse(readFileSync(join(__dirname, '../../taskdefs/firmware.json'), 'utf8')) as { name: string; responseTimeoutSeconds: number; timeoutSeconds: number }[];
+test('every worker has a task definition in taskdefs/, and every pipeline task definition a worker', () => {
+  const defs = ['firmware.json', 'ml.json'].flatMap((f) => JSON.parse(readFileSync(join(__dirname, '../../taskdefs', f), 'utf8')) as { name: string; responseTimeoutSeconds: number; timeoutSeconds: number }[]);
   expect(defs.map((d) => d.name).sort()).toEqual(ALL_WORKERS.map((w) => w.taskType).sort());
   // a task's own deadline must leave the worker time to report before the server gives up
   for (const d of defs) expect(d.responseTimeoutSeconds).toBeLessThan(d.timeoutSeconds);

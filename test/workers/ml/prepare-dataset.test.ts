@@ -45,4 +45,10 @@ test('prepare_dataset merges sources into one format, drops duplicates and held-
   expect(pc.output.counts).toMatchObject({ kept: 2, dropped: 1 });
   expect(await h.run(prepareDataset, { sources: [crawled], minExamples: 5 })).toMatchObject({ status: 'FAILED_WITH_TERMINAL_ERROR', code: 'DATASET_EMPTY' });
   expect(await h.run(prepareDataset, { sources: [] })).toMatchObject({ code: 'INVALID_INPUT' });
+  // a quiet night: nothing usable, allowed
+  expect(await h.run(prepareDataset, { sources: [null], allowEmpty: true })).toMatchObject({ status: 'COMPLETED', output: { dataset: null, counts: { kept: 0 } } });
+  // the held-out set as a local path
+  const path = join(h.dir('eval'), 'heldout.jsonl');
+  writeFileSync(path, lines([{ prompt: 'What is 2+2?', answer: '4' }]));
+  expect((await h.run(prepareDataset, { sources: [misses], heldOut: path })).output.counts).toMatchObject({ leaked: 2, kept: 1 });
 });

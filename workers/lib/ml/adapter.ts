@@ -18,6 +18,8 @@ export const ADAPTER_CONFIG = 'adapter_config.json';
 export interface AdapterOutput {
   model: ArtifactRef;
   config: ArtifactRef;
+  /** Both files by name: the shape evaluate (local adapters) and deploy_adapter take. */
+  files: ArtifactRef[];
   /** The config's main fields. */
   peft: { peft_type?: unknown; r: number; lora_alpha?: unknown; target_modules?: unknown; base_model_name_or_path?: unknown };
   tensors: number;
@@ -42,7 +44,7 @@ async function readHeader(path: string): Promise<ReturnType<typeof parseSafetens
 }
 
 /** Check an adapter already on this machine (the two files in `dir`). */
-export async function checkAdapter(dir: string): Promise<Omit<AdapterOutput, 'model' | 'config'>> {
+export async function checkAdapter(dir: string): Promise<Omit<AdapterOutput, 'model' | 'config' | 'files'>> {
   let header;
   try {
     header = await readHeader(join(dir, ADAPTER_MODEL));
@@ -77,5 +79,5 @@ export async function collectAdapter(sh: JobShell, job: JobFiles, present: strin
   const checked = await checkAdapter(localDir);
   const model = await artifacts.putFile(join(localDir, ADAPTER_MODEL), ADAPTER_MODEL);
   const config = await artifacts.putFile(join(localDir, ADAPTER_CONFIG), ADAPTER_CONFIG);
-  return { model: ref(model), config: ref(config), ...checked };
+  return { model: ref(model), config: ref(config), files: [ref(model), ref(config)], ...checked };
 }

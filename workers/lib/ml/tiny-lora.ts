@@ -242,3 +242,33 @@ export function adapterFromTensors(tensors: Record<string, { shape: number[]; da
   const r = config.r;
   return { r, alpha: config.lora_alpha, A: transpose(a.data, r, D_IN), B: transpose(b.data, VOCAB, r) };
 }
+
+/**
+ * Greedy generation with the base model (and the adapter, if given): the next character from
+ * the previous two, until a newline or `maxChars`. Training texts are `prompt\ncompletion`, so a
+ * completion is generated from the prompt followed by a newline. Plain JS: no tensors needed
+ * for one row at a time.
+ */
+export function generateTiny(W: Float32Array, adapter: TinyAdapter | undefined, prompt: string, maxChars = 32): string {
+  const ids = [VOCAB - 1, VOCAB - 1, ...Array.from(`${prompt}\n`, (ch) => charIndex(ch.codePointAt(0)!))];
+  const scale = adapter ? adapter.alpha / adapter.r : 0;
+  let out = '';
+  for (let n = 0; n < maxChars; n++) {
+    const c1 = ids[ids.length - 2]!;
+    const c2 = VOCAB + ids[ids.length - 1]!;
+    // the input's low-rank projection x·A (x is one-hot at c1 and c2)
+    const xa = adapter ? Array.from({ length: adapter.r }, (_, k) => adapter.A[c1 * adapter.r + k]! + adapter.A[c2 * adapter.r + k]!) : [];
+    let best = 0;
+    let bestLogit = -Infinity;
+    for (let j = 0; j < VOCAB; j++) {
+      let v = W[c1 * VOCAB + j]! + W[c2 * VOCAB + j]!;
+      if (adapter) for (let k = 0; k < adapter.r; k++) v += scale * xa[k]! * adapter.B[k * VOCAB + j]!;
+      if (v > bestLogit) (bestLogit = v), (best = j);
+    }
+    const ch = best === VOCAB - 1 ? '\n' : String.fromCharCode(best + 32);
+    if (ch === '\n') break;
+    out += ch;
+    ids.push(best);
+  }
+  return out;
+}
