@@ -8,10 +8,13 @@
  *   workers-build    compile + test: CPU-heavy, in their own process so they cannot starve the
  *                    pollers of the device workers
  *   workers-device   ota_deploy, verify_device, rollback
+ *   workers-ml       the nightly ML pipeline: collect_misses, prepare_dataset, lora_train, crawl,
+ *                    publish_artifact, evaluate, deploy_adapter, backup_adapters
  *   baton-webhook    the GitHub webhook server
  *   device-sim       a simulated ESP32 for the demo (BATON_DEMO_DEVICE=false leaves it out)
  *
  * Ports: BATON_PORT (8080), WORKERS_BUILD_METRICS_PORT (9464), WORKERS_DEVICE_METRICS_PORT (9465),
+ * WORKERS_ML_METRICS_PORT (9466),
  * WEBHOOK_PORT (3000), DEMO_DEVICE_HTTP_PORT (8266), DEMO_DEVICE_OTA_PORT (3232); logs and the
  * generated local secrets live in BATON_DATA_DIR (./data).
  *
@@ -61,6 +64,14 @@ module.exports = {
       : [{ ...common, ...logs('engine'), name: 'baton-engine', script: 'dist/engine/main.js', max_memory_restart: '768M', env: { BATON_PORT: new URL(serverUrl).port || '8080' } }]),
     { ...common, ...logs('workers-build'), name: 'workers-build', script: 'dist/workers/main.js', max_memory_restart: '1G', env: { ...workerEnv, WORKERS: 'compile,test', WORKER_METRICS_PORT: env.WORKERS_BUILD_METRICS_PORT || '9464' } },
     { ...common, ...logs('workers-device'), name: 'workers-device', script: 'dist/workers/main.js', max_memory_restart: '512M', env: { ...workerEnv, WORKERS: 'ota_deploy,verify_device,rollback', WORKER_METRICS_PORT: env.WORKERS_DEVICE_METRICS_PORT || '9465' } },
+    {
+      ...common,
+      ...logs('workers-ml'),
+      name: 'workers-ml',
+      script: 'dist/workers/main.js',
+      max_memory_restart: '1G',
+      env: { ...workerEnv, WORKERS: 'collect_misses,prepare_dataset,lora_train,crawl,publish_artifact,evaluate,deploy_adapter,backup_adapters', WORKER_METRICS_PORT: env.WORKERS_ML_METRICS_PORT || '9466' },
+    },
     {
       ...common,
       ...logs('webhook'),

@@ -143,8 +143,16 @@ interface Generator {
 
 const INVALID_LINES_IN_OUTPUT = 50;
 
+/** What blind_eval's alert rules and the training dashboard read. */
+const EVAL_GAUGES = [
+  { name: 'baton_eval_score', help: 'Latest evaluation score (0..1) of a model on an eval set, by the gating metric', labelNames: ['model', 'eval_set'] },
+  { name: 'baton_eval_delta_pp', help: 'Latest score change against the stored baseline, percentage points', labelNames: ['model', 'eval_set'] },
+  { name: 'baton_eval_regression', help: '1 when the latest evaluation dropped more than its regression threshold below the baseline', labelNames: ['model', 'eval_set'] },
+];
+
 export default defineWorker({
   taskType: 'evaluate',
+  gauges: EVAL_GAUGES,
   description: 'Score a held-out JSONL set against a model endpoint or local adapter, compare with the baseline, decide deploy or hold',
   input: Input,
   async run(input, ctx) {
@@ -230,9 +238,9 @@ export default defineWorker({
     ctx.log(`evaluate: ${gateKey} = ${score}; decision ${gate.decision}${gate.regression ? ' (REGRESSION)' : ''}`);
     // what blind_eval's alert rules watch (prometheus/alerts.yml)
     const labels = { model: key.model, eval_set: key.evalSet };
-    ctx.gauge('baton_eval_score', 'Latest evaluation score (0..1) of a model on an eval set, by the gating metric', labels, score);
-    if (gate.delta_pp !== null && gate.delta_pp !== undefined) ctx.gauge('baton_eval_delta_pp', 'Latest score change against the stored baseline, percentage points', labels, gate.delta_pp);
-    ctx.gauge('baton_eval_regression', '1 when the latest evaluation dropped more than its regression threshold below the baseline', labels, gate.regression ? 1 : 0);
+    ctx.gauge('baton_eval_score', EVAL_GAUGES[0]!.help, labels, score);
+    if (gate.delta_pp !== null && gate.delta_pp !== undefined) ctx.gauge('baton_eval_delta_pp', EVAL_GAUGES[1]!.help, labels, gate.delta_pp);
+    ctx.gauge('baton_eval_regression', EVAL_GAUGES[2]!.help, labels, gate.regression ? 1 : 0);
 
     const counts = { lines: parsed.lines, items: parsed.items.length, invalid: parsed.invalid.length, completions: results.reduce((a, r) => a + r.predictions.length, 0), ...gen.counts() };
     const deltas: Record<string, { abs: number; pp: number; rel: number | null }> = {};

@@ -174,10 +174,10 @@ describe('the image', () => {
 });
 
 describe('the resolved compose model', () => {
-  test('has the stack: Conductor, Redis, Elasticsearch, Prometheus, Grafana, two worker groups, the webhook server', () => {
+  test('has the stack: Conductor, Redis, Elasticsearch, Prometheus, Grafana, three worker groups, the webhook server', () => {
     const images = services().map(([, s]) => (s.image ?? '').replace(/:.*$/, ''));
     for (const i of ['conductoross/conductor', 'redis', 'docker.elastic.co/elasticsearch/elasticsearch', 'prom/prometheus', 'grafana/grafana']) expect(images).toContain(i);
-    expect(batonServices().map(([n]) => n).sort()).toEqual(['baton-register', 'baton-webhook', 'baton-workers-build', 'baton-workers-device']);
+    expect(batonServices().map(([n]) => n).sort()).toEqual(['baton-register', 'baton-webhook', 'baton-workers-build', 'baton-workers-device', 'baton-workers-ml']);
   });
 
   test('every image is pinned to a version, none to latest', () => {
@@ -237,7 +237,7 @@ describe('the resolved compose model', () => {
 
   test('the worker groups split every worker between them, each a valid worker configuration', () => {
     const groups = batonServices().filter(([, s]) => commandOf(s).length === 0); // the image's CMD: the workers
-    expect(groups.map(([n]) => n).sort()).toEqual(['baton-workers-build', 'baton-workers-device']);
+    expect(groups.map(([n]) => n).sort()).toEqual(['baton-workers-build', 'baton-workers-device', 'baton-workers-ml']);
     const spec = (n: string) => env(model.services[n]).WORKERS;
     expect(spec('baton-workers-build')).toBe('compile,test');
     expect(spec('baton-workers-device')).toBe('ota_deploy,verify_device,rollback');

@@ -29,7 +29,7 @@ const dashboards = readdirSync(join(DIR, 'dashboards'))
   .map((f) => ({ file: f, d: JSON.parse(readFileSync(join(DIR, 'dashboards', f), 'utf8')) as Dashboard }));
 
 test('the expected dashboards exist, each well-formed', () => {
-  expect(dashboards.map((x) => x.d.uid).sort()).toEqual(expect.arrayContaining(['baton-device', 'baton-workers', 'baton-workflows']));
+  expect(dashboards.map((x) => x.d.uid).sort()).toEqual(expect.arrayContaining(['baton-device', 'baton-training', 'baton-workers', 'baton-workflows']));
   expect(new Set(dashboards.map((x) => x.d.uid)).size).toBe(dashboards.length);
   const datasourceUid = /uid: (\S+)/.exec(readFileSync(join(DIR, 'provisioning/datasources/prometheus.yml'), 'utf8'))?.[1];
   for (const { file, d } of dashboards) {

@@ -53,6 +53,7 @@ beforeAll(async () => {
     CONDUCTOR_SERVER_URL: api,
     WORKERS_BUILD_METRICS_PORT: String(await freePort()),
     WORKERS_DEVICE_METRICS_PORT: String(await freePort()),
+    WORKERS_ML_METRICS_PORT: String(await freePort()),
     WEBHOOK_PORT: String(await freePort()),
     WEBHOOK_DB: join(dir, 'data', 'webhook.db'),
     DEMO_DEVICE_HTTP_PORT: String(await freePort()),
@@ -72,11 +73,11 @@ afterAll(() => {
 
 test('the whole system comes up under PM2', async () => {
   const names = jlist().map((p) => p.name).sort();
-  expect(names).toEqual(['baton-engine', 'baton-webhook', 'device-sim', 'workers-build', 'workers-device']);
+  expect(names).toEqual(['baton-engine', 'baton-webhook', 'device-sim', 'workers-build', 'workers-device', 'workers-ml']);
   await until('engine health', async () => (await fetch(`${api.replace(/\/api$/, '')}/health`)).ok || undefined);
   await until('webhook health', async () => (await fetch(`http://127.0.0.1:${env.WEBHOOK_PORT}/health`)).ok || undefined);
   await until('device', async () => (await fetch(`http://127.0.0.1:${env.DEMO_DEVICE_HTTP_PORT}/info`)).ok || undefined);
-  for (const p of [env.WORKERS_BUILD_METRICS_PORT, env.WORKERS_DEVICE_METRICS_PORT]) {
+  for (const p of [env.WORKERS_BUILD_METRICS_PORT, env.WORKERS_DEVICE_METRICS_PORT, env.WORKERS_ML_METRICS_PORT]) {
     await until(`worker metrics :${p}`, async () => (await fetch(`http://127.0.0.1:${p}/health`)).ok || undefined);
   }
 }, 60_000);

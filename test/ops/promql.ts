@@ -4,6 +4,7 @@ import { createBaton } from '../../engine/server';
 import { loadConfig } from '../../engine/config';
 import { silentLogger } from '../helpers/baton';
 import { createWorkerMetrics } from '../../workers/runtime/metrics';
+import { ALL_WORKERS } from '../../workers';
 import { DeviceSimulator } from '../../tools/device-sim/device-simulator';
 
 /** Metric names in PromQL expressions: identifiers followed by `{`, `[` or a space that are not PromQL words. */
@@ -19,6 +20,13 @@ export function metricNames(exprs: string[]): Set<string> {
   return out;
 }
 
+/** A worker process's metrics with every worker's declared gauges, as `npm run workers` starts it. */
+async function workerMetrics(): Promise<string> {
+  const m = createWorkerMetrics();
+  for (const d of ALL_WORKERS) for (const g of d.gauges ?? []) m.declareGauge(g.name, g.help, g.labelNames);
+  return m.registry.metrics();
+}
+
 /**
  * Every metric family a running engine, a worker process and a device expose (histograms also as
  * their _bucket/_count/_sum series): scraped from real /metrics endpoints.
@@ -31,7 +39,7 @@ export async function exposedMetricFamilies(extra: string[] = []): Promise<Set<s
     await baton.ready();
     const exposed = [
       (await request(baton.app).get('/metrics')).text,
-      await createWorkerMetrics().registry.metrics(),
+      await workerMetrics(),
       await (await fetch(`${device.baseUrl}/metrics`)).text(),
       ...extra,
     ].join('\n');

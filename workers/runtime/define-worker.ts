@@ -54,6 +54,8 @@ export interface WorkerDefinition<S extends z.ZodTypeAny = z.ZodTypeAny> {
   /** Poll interval in ms (overridable by env). @default 200 */
   pollIntervalMs?: number;
   run(input: z.output<S>, ctx: TaskCtx): Promise<Record<string, unknown> | InProgress>;
+  /** Gauges this worker sets with ctx.gauge, declared so /metrics shows them from the start. */
+  gauges?: { name: string; help: string; labelNames: string[] }[];
 }
 
 export function defineWorker<S extends z.ZodTypeAny>(def: WorkerDefinition<S>): WorkerDefinition<S> {

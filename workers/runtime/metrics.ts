@@ -11,8 +11,10 @@ export interface WorkerMetrics {
   taskStarted(taskType: string): void;
   /** outcome: COMPLETED | FAILED | FAILED_WITH_TERMINAL_ERROR | IN_PROGRESS; code: the error code or "" */
   taskEnded(taskType: string, outcome: string, code: string, seconds: number): void;
-  /** A gauge a worker sets (names must start with baton_; labels fixed by the first call). */
+  /** A gauge a worker sets (names must start with baton_; labels fixed by the first call or the declaration). */
   setGauge(name: string, help: string, labels: Record<string, string>, value: number): void;
+  /** Register a gauge before its first value, so scrapes and rules see the family. */
+  declareGauge(name: string, help: string, labelNames: string[]): void;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -25,14 +27,16 @@ export function createWorkerMetrics(): WorkerMetrics {
   });
   const inFlight = new client.Gauge({ name: 'baton_worker_tasks_in_flight', help: 'Tasks running in this worker process', labelNames: ['task_type'], registers: [registry] });
   const gauges = new Map<string, client.Gauge>();
+  const gauge = (name: string, help: string, labelNames: string[]) => {
+    if (!/^baton_[a-z0-9_]+$/.test(name)) throw new Error(`gauge name ${name} must match baton_[a-z0-9_]+`);
+    let g = gauges.get(name);
+    if (!g) gauges.set(name, (g = new client.Gauge({ name, help, labelNames: [...labelNames].sort(), registers: [registry] })));
+    return g;
+  };
   return {
     registry,
-    setGauge(name, help, labels, value) {
-      if (!/^baton_[a-z0-9_]+$/.test(name)) throw new Error(`gauge name ${name} must match baton_[a-z0-9_]+`);
-      let g = gauges.get(name);
-      if (!g) gauges.set(name, (g = new client.Gauge({ name, help, labelNames: Object.keys(labels).sort(), registers: [registry] })));
-      g.set(labels, value);
-    },
+    setGauge: (name, help, labels, value) => gauge(name, help, Object.keys(labels)).set(labels, value),
+    declareGauge: (name, help, labelNames) => void gauge(name, help, labelNames),
     taskStarted: (t) => inFlight.inc({ task_type: t }),
     taskEnded(t, outcome, code, seconds) {
       inFlight.dec({ task_type: t });

@@ -144,6 +144,7 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(defs: WorkerDefinition[], config: WorkerConfig, env: Record<string, string | undefined>, log?: winston.Logger, metrics?: WorkerMetrics): Promise<RunningWorkers> {
+  for (const d of defs) for (const g of d.gauges ?? []) metrics?.declareGauge(g.name, g.help, g.labelNames);
   const client = await orkesConductorClient({ serverUrl: config.CONDUCTOR_SERVER_URL, keyId: config.CONDUCTOR_AUTH_KEY, keySecret: config.CONDUCTOR_AUTH_SECRET });
   const tasks = new TaskClient(client);
   const shutdown = new AbortController();
