@@ -17,6 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { orkesConductorClient, TaskManager } from '@io-orkes/conductor-javascript';
 import { spawnEngine, type EngineProcess } from '../../bench/lib/engine-process';
+import { prng } from '../helpers/prng';
 
 const SEED = Number(process.env.CRASH_SEED ?? 0xc0_ffee);
 const PARENTS = 30;
@@ -28,16 +29,6 @@ const LEAF = 'cf_crash_leaf';
 jest.setTimeout(DEADLINE_MS + 30_000);
 const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined, warn: () => undefined };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = { workflow_id: string; status: string; parent_workflow_id: string | null; json: string };
 type TaskRow = { task_id: string; workflow_id: string; status: string; json: string };

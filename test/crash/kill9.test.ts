@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { orkesConductorClient, TaskManager, WorkflowExecutor } from '@io-orkes/conductor-javascript';
 import { spawnEngine, type EngineProcess } from '../../bench/lib/engine-process';
+import { prng } from '../helpers/prng';
 
 const SEED = Number(process.env.CRASH_SEED ?? 0x5eed_b47);
 const WORKFLOWS = 200;
@@ -33,17 +34,6 @@ jest.setTimeout(DEADLINE_MS + 30_000);
 
 const quiet = { info: () => undefined, error: () => undefined, debug: () => undefined, warn: () => undefined };
 
-/** mulberry32: small, seedable, good enough for picking kill moments. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface TaskRow {
   task_id: string;
