@@ -155,7 +155,10 @@ export function retry(wf: WorkflowModel, deps: FactoryDeps, out: Outcome): TaskM
     }
     t.retried = true;
     t.updateTime = deps.now;
-    attempts.push(retryAttempt(wf, t, 0, deps));
+    const attempt = retryAttempt(wf, t, 0, deps);
+    // the retry API starts the attempt clean, unlike an automatic retry, which keeps the reason (as Conductor)
+    attempt.reasonForIncompletion = undefined;
+    attempts.push(attempt);
   }
   const failedRefs = wf.failedReferenceTaskNames;
   const failedNames = wf.failedTaskNames;

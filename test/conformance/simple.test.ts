@@ -47,4 +47,25 @@ describe('SIMPLE (baseline)', () => {
     expect(wf.reasonForIncompletion).toContain('worker said no');
     expect(wf.failedReferenceTaskNames).toEqual(['a']);
   }, T);
+
+  it('an automatic retry keeps the failed attempt\'s reason on the new attempt; the retry API starts it clean', async () => {
+    const { api } = c;
+    const [auto] = await workerDefs(api, 1, { retryCount: 1, retryDelaySeconds: 0 });
+    const a = await api.run({ tasks: [simple('t', auto)] });
+    await api.work(auto, 'FAILED', {}, 'first try failed');
+    const second = await api.waitForTask(a.id, 't', ['SCHEDULED']);
+    expect(second.retryCount).toBe(1);
+    expect(second.reasonForIncompletion).toBe('first try failed');
+
+    const [manual] = await workerDefs(api, 1);
+    const m = await api.run({ tasks: [simple('t', manual)] });
+    await api.work(manual, 'FAILED', {}, 'boom');
+    await api.waitForEnd(m.id);
+    await api.ok('POST', `/workflow/${m.id}/retry`);
+    const fresh = await api.waitForTask(m.id, 't', ['SCHEDULED']);
+    expect(fresh.retryCount).toBe(1);
+    expect(fresh.reasonForIncompletion ?? null).toBeNull();
+    await api.work(manual, 'COMPLETED');
+    expect((await api.waitForEnd(m.id)).status).toBe('COMPLETED');
+  }, T);
 });
