@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { defineWorker, type TaskCtx } from './runtime/define-worker';
 import { terminal } from './runtime/errors';
-import { ArtifactRefSchema, DeviceSchema, type Device } from './lib/device';
+import { DeviceSchema, type Device } from './lib/device';
+import { ArtifactRefSchema } from './runtime/artifacts';
 import { registryFromEnv } from './lib/deployments';
 import { parseEspImage } from './lib/firmware/esp-image';
 import { espotaPush } from './lib/ota/espota-client';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { defineWorker } from './runtime/define-worker';
 import { terminal } from './runtime/errors';
-import { ArtifactRefSchema } from './lib/device';
+import { ArtifactRefSchema } from './runtime/artifacts';
 import { recordText, validateJsonl, detectFormat } from './lib/ml/dataset';
 
 const Input = z.object({

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { defineWorker } from './runtime/define-worker';
-import { ArtifactRefSchema } from './lib/device';
+import { ArtifactRefSchema } from './runtime/artifacts';
 
 const Input = z.object({
   artifact: ArtifactRefSchema,

@@ -23,7 +23,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { ArtifactStore } from '../runtime/artifacts';
 import { invalidInput, retryable } from '../runtime/errors';
-import { ArtifactRefSchema } from './device';
+import { ArtifactRefSchema } from '../runtime/artifacts';
 
 export const MANIFEST = 'baton-adapter.json';
 export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

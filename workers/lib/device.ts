@@ -16,13 +16,3 @@ export const DeviceSchema = z
   .transform((d) => ({ ...d, id: d.id ?? d.host, baseUrl: d.baseUrl ?? `http://${d.host.includes(':') ? `[${d.host}]` : d.host}:${d.httpPort}` }));
 
 export type Device = z.output<typeof DeviceSchema>;
-
-/** An artifact reference as the compile worker outputs it. */
-export const ArtifactRefSchema = z.object({
-  uri: z.string().optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-  size: z.number().int().nonnegative().optional(),
-  name: z.string().optional(),
-  path: z.string().optional(),
-  md5: z.string().optional(),
-});

@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { terminal } from './errors';
 
 export interface ArtifactRef {
@@ -21,6 +22,17 @@ export interface ArtifactRef {
 }
 
 const SHA = /^[0-9a-f]{64}$/;
+
+/** An artifact reference in a task's input (as a worker output it: compile, crawl, lora_train, ...). */
+export const ArtifactRefSchema = z.object({
+  uri: z.string().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+  size: z.number().int().nonnegative().optional(),
+  name: z.string().optional(),
+  path: z.string().optional(),
+  md5: z.string().optional(),
+});
+
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
